@@ -1,0 +1,346 @@
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+
+locals {
+  partition  = data.aws_partition.current.partition
+  account_id = data.aws_caller_identity.current.account_id
+
+  bucket_id  = var.create_bucket ? aws_s3_bucket.this[0].id : var.bucket_name
+  bucket_arn = "arn:${local.partition}:s3:::${var.bucket_name}"
+
+  log_group_name = "/aws/lambda/${var.name}"
+
+  # Rules that invoke the module's own function, and the prefixes its role may read.
+  own_rules     = { for k, r in var.notifications : k => r if r.function_arn == null }
+  read_prefixes = distinct([for r in values(local.own_rules) : r.filter_prefix])
+
+  # One permission per invoked function: the module's own (key "module"), and one per rule that
+  # names a function made elsewhere (key "rule-<name>"). Keys are stable names, never indexes.
+  invoke_targets = merge(
+    length(local.own_rules) > 0 ? { module = aws_lambda_function.this.arn } : {},
+    { for k, r in var.notifications : "rule-${k}" => r.function_arn if r.function_arn != null },
+  )
+
+  # Known at plan time (it decides whether blocks exist); the ARN itself may not be.
+  has_failure_destination = var.failure_destination_arn != null || var.create_failure_queue
+  failure_destination_arn = var.failure_destination_arn != null ? var.failure_destination_arn : try(aws_sqs_queue.failures[0].arn, null)
+  failure_actions = {
+    sqs    = ["sqs:SendMessage"]
+    sns    = ["sns:Publish"]
+    lambda = ["lambda:InvokeFunction"]
+    events = ["events:PutEvents"]
+  }
+
+  # Output keys that any rule of the module's own function would match: the function would
+  # trigger itself in a loop.
+  loop_rules = var.output_prefix == null ? [] : [
+    for k, r in local.own_rules : k
+    if startswith(var.output_prefix, r.filter_prefix) || startswith(r.filter_prefix, var.output_prefix)
+  ]
+
+  function_policy = {
+    Version = "2012-10-17"
+    Statement = concat(
+      [
+        {
+          Sid      = "WriteOwnLogGroup"
+          Effect   = "Allow"
+          Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+          Resource = ["${aws_cloudwatch_log_group.this.arn}:*"]
+        },
+      ],
+      length(local.read_prefixes) > 0 ? [
+        {
+          Sid      = "ReadMatchedObjects"
+          Effect   = "Allow"
+          Action   = ["s3:GetObject", "s3:GetObjectVersion"]
+          Resource = [for p in local.read_prefixes : "${local.bucket_arn}/${p}*"]
+        },
+      ] : [],
+      var.output_prefix != null ? [
+        {
+          Sid      = "WriteOutputPrefix"
+          Effect   = "Allow"
+          Action   = ["s3:PutObject"]
+          Resource = ["${local.bucket_arn}/${var.output_prefix}*"]
+        },
+      ] : [],
+      var.kms_key_arn != null ? [
+        {
+          Sid      = "UseBucketKey"
+          Effect   = "Allow"
+          Action   = var.output_prefix != null ? ["kms:Decrypt", "kms:GenerateDataKey"] : ["kms:Decrypt"]
+          Resource = [var.kms_key_arn]
+        },
+      ] : [],
+      local.has_failure_destination ? [
+        {
+          Sid      = "SendFailedEvents"
+          Effect   = "Allow"
+          Action   = local.failure_actions[var.failure_destination_arn != null ? split(":", var.failure_destination_arn)[2] : "sqs"]
+          Resource = [local.failure_destination_arn]
+        },
+      ] : [],
+      var.tracing_mode == "Active" ? [
+        {
+          Sid      = "WriteTraces"
+          Effect   = "Allow"
+          Action   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+          Resource = ["*"] # X-Ray has no resource-level permissions.
+        },
+      ] : [],
+    )
+  }
+}
+
+################################################################################
+# Bucket (created with secure defaults, or an existing one)
+################################################################################
+
+resource "aws_s3_bucket" "this" {
+  count = var.create_bucket ? 1 : 0
+
+  bucket        = var.bucket_name
+  force_destroy = var.force_destroy
+  tags          = var.tags
+}
+
+resource "aws_s3_bucket_public_access_block" "this" {
+  count = var.create_bucket && var.block_public_access ? 1 : 0
+
+  bucket                  = aws_s3_bucket.this[0].id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_ownership_controls" "this" {
+  count = var.create_bucket && var.enforce_bucket_owner ? 1 : 0
+
+  bucket = aws_s3_bucket.this[0].id
+
+  rule {
+    object_ownership = "BucketOwnerEnforced"
+  }
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
+  count = var.create_bucket ? 1 : 0
+
+  bucket = aws_s3_bucket.this[0].id
+
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm     = var.kms_key_arn == null ? "AES256" : "aws:kms"
+      kms_master_key_id = var.kms_key_arn
+    }
+    bucket_key_enabled = var.kms_key_arn != null
+  }
+}
+
+resource "aws_s3_bucket_versioning" "this" {
+  count = var.create_bucket && var.versioning ? 1 : 0
+
+  bucket = aws_s3_bucket.this[0].id
+
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
+resource "aws_s3_bucket_policy" "tls_only" {
+  count = var.create_bucket && var.require_tls ? 1 : 0
+
+  bucket = aws_s3_bucket.this[0].id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "DenyInsecureTransport"
+        Effect    = "Deny"
+        Principal = "*"
+        Action    = "s3:*"
+        Resource  = [local.bucket_arn, "${local.bucket_arn}/*"]
+        Condition = { Bool = { "aws:SecureTransport" = "false" } }
+      },
+    ]
+  })
+
+  # A bucket policy is refused while public access settings are being written.
+  depends_on = [aws_s3_bucket_public_access_block.this]
+}
+
+################################################################################
+# Function: role, log group, code
+################################################################################
+
+resource "aws_iam_role" "this" {
+  name = var.name
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Effect    = "Allow"
+        Principal = { Service = "lambda.amazonaws.com" }
+        Action    = "sts:AssumeRole"
+      },
+    ]
+  })
+  tags = var.tags
+}
+
+resource "aws_iam_role_policy" "this" {
+  name   = "${var.name}-least-privilege"
+  role   = aws_iam_role.this.id
+  policy = jsonencode(local.function_policy)
+}
+
+resource "aws_iam_role_policy" "extra" {
+  count = var.extra_policy_json != null ? 1 : 0
+
+  name   = "${var.name}-extra"
+  role   = aws_iam_role.this.id
+  policy = var.extra_policy_json
+}
+
+resource "aws_cloudwatch_log_group" "this" {
+  name              = local.log_group_name
+  retention_in_days = var.log_retention_in_days
+  kms_key_id        = var.log_kms_key_arn
+  tags              = var.tags
+}
+
+resource "aws_lambda_function" "this" {
+  function_name    = var.name
+  role             = aws_iam_role.this.arn
+  handler          = var.handler
+  runtime          = var.runtime
+  filename         = var.package_file
+  source_code_hash = filebase64sha256(var.package_file)
+  architectures    = [var.architecture]
+  memory_size      = var.memory_size
+  timeout          = var.timeout
+  layers           = var.layers
+
+  reserved_concurrent_executions = var.reserved_concurrent_executions
+
+  dynamic "environment" {
+    for_each = length(local.function_environment) > 0 ? [1] : []
+    content {
+      variables = local.function_environment
+    }
+  }
+
+  dynamic "tracing_config" {
+    for_each = var.tracing_mode != null ? [1] : []
+    content {
+      mode = var.tracing_mode
+    }
+  }
+
+  logging_config {
+    log_format = var.log_format
+    log_group  = aws_cloudwatch_log_group.this.name
+  }
+
+  tags = var.tags
+
+  # The role must be able to write logs before the first invocation, and the log group must
+  # exist so Lambda does not create one without retention.
+  depends_on = [aws_iam_role_policy.this, aws_cloudwatch_log_group.this]
+}
+
+locals {
+  function_environment = merge(
+    var.output_prefix != null ? { S3_OUTPUT_BUCKET = var.bucket_name, S3_OUTPUT_PREFIX = var.output_prefix } : {},
+    var.environment_variables,
+  )
+}
+
+resource "aws_lambda_function_recursion_config" "this" {
+  function_name  = aws_lambda_function.this.function_name
+  recursive_loop = var.recursive_loop
+}
+
+################################################################################
+# Failure handling: retries and the on-failure destination
+################################################################################
+
+resource "aws_sqs_queue" "failures" {
+  count = var.create_failure_queue && var.failure_destination_arn == null ? 1 : 0
+
+  name                      = "${var.name}-failures"
+  message_retention_seconds = var.failure_queue_retention_seconds
+  sqs_managed_sse_enabled   = var.kms_key_arn == null ? true : null
+  kms_master_key_id         = var.kms_key_arn
+  tags                      = var.tags
+}
+
+resource "aws_lambda_function_event_invoke_config" "this" {
+  function_name                = aws_lambda_function.this.function_name
+  maximum_retry_attempts       = var.maximum_retry_attempts
+  maximum_event_age_in_seconds = var.maximum_event_age_in_seconds
+
+  dynamic "destination_config" {
+    for_each = local.has_failure_destination ? [1] : []
+    content {
+      on_failure {
+        destination = local.failure_destination_arn
+      }
+    }
+  }
+
+  # Lambda checks that the role may send to the destination.
+  depends_on = [aws_iam_role_policy.this]
+}
+
+################################################################################
+# S3 -> Lambda: permissions, then the bucket's one notification configuration
+################################################################################
+
+resource "aws_lambda_permission" "s3" {
+  for_each = local.invoke_targets
+
+  statement_id   = "AllowS3Invoke-${var.name}-${each.key}"
+  action         = "lambda:InvokeFunction"
+  function_name  = each.value
+  principal      = "s3.amazonaws.com"
+  source_arn     = local.bucket_arn
+  source_account = local.account_id
+}
+
+resource "aws_s3_bucket_notification" "this" {
+  bucket      = local.bucket_id
+  eventbridge = var.enable_eventbridge
+
+  dynamic "lambda_function" {
+    for_each = var.notifications
+    content {
+      id                  = lambda_function.key
+      lambda_function_arn = coalesce(lambda_function.value.function_arn, aws_lambda_function.this.arn)
+      events              = lambda_function.value.events
+      filter_prefix       = lambda_function.value.filter_prefix != "" ? lambda_function.value.filter_prefix : null
+      filter_suffix       = lambda_function.value.filter_suffix != "" ? lambda_function.value.filter_suffix : null
+    }
+  }
+
+  lifecycle {
+    precondition {
+      condition     = length(local.loop_rules) == 0
+      error_message = "output_prefix \"${coalesce(var.output_prefix, "-")}\" is matched by rule(s) ${join(", ", local.loop_rules)}, which invoke this module's function: every object it writes would invoke it again (a loop). Choose an output_prefix that no such rule's filter_prefix starts or is started by."
+    }
+  }
+
+  # S3 validates each destination with a test invoke, so every permission must exist first;
+  # a concurrent PutBucketPolicy fails PutBucketNotification with OperationAborted.
+  depends_on = [
+    aws_lambda_permission.s3,
+    aws_s3_bucket_policy.tls_only,
+    aws_s3_bucket_public_access_block.this,
+    aws_s3_bucket_ownership_controls.this,
+    aws_s3_bucket_server_side_encryption_configuration.this,
+    aws_s3_bucket_versioning.this,
+  ]
+}

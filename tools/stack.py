@@ -1,0 +1,144 @@
+"""Drive a Terraform root module against an AWS emulator: shared by the e2e tests, the demo
+and the benchmarks.
+
+Terraform runs through python-terraform; the emulator endpoint comes from AWS_ENDPOINT_URL
+(set by `emulator/ctl.py env`). The module itself stays free of emulator settings: a provider
+override file is written next to the root module for the run and removed afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from python_terraform import IsFlagged, Terraform  # type: ignore[import-untyped]
+
+REPO = Path(__file__).resolve().parent.parent
+REGION = "us-east-1"
+OVERRIDE_FILE = "emulator_override.tf"
+SERVICES = ("s3", "lambda", "iam", "sts", "logs", "sqs", "kms", "sns", "events")
+RECORD_MESSAGE = "s3_object"  # the handler's per-record log line (handler.log contract)
+
+
+class TerraformError(RuntimeError):
+    """A terraform command failed; the message carries its stderr."""
+
+
+def endpoint() -> str:
+    return os.environ.get("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")
+
+
+def provider_override(url: str) -> str:
+    endpoints = "\n".join(f'    {s} = "{url}"' for s in SERVICES)
+    return f"""# Written by tools/stack.py for a run against {url}; not part of the configuration.
+provider "aws" {{
+  region                      = "{REGION}"
+  access_key                  = "test"
+  secret_key                  = "test"
+  skip_credentials_validation = true
+  skip_metadata_api_check     = true
+  skip_requesting_account_id  = true
+  s3_use_path_style           = true
+
+  endpoints {{
+{endpoints}
+  }}
+}}
+"""
+
+
+@dataclass
+class Stack:
+    """One Terraform root module (an example or a test stack) on the emulator."""
+
+    directory: Path
+    variables: dict[str, Any] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._tf = Terraform(working_dir=str(self.directory))
+
+    def _run(self, step: str, *args: Any, **kwargs: Any) -> tuple[int, str]:
+        started = time.perf_counter()
+        code, out, err = self._tf.cmd(*args, no_color=IsFlagged, input=False, **kwargs)
+        self.timings[step] = time.perf_counter() - started
+        return code, f"{out}\n{err}"
+
+    def _check(self, step: str, *args: Any, **kwargs: Any) -> str:
+        code, output = self._run(step, *args, **kwargs)
+        if code != 0:
+            raise TerraformError(f"terraform {step} in {self.directory} failed ({code}):\n{output}")
+        return output
+
+    def init(self) -> None:
+        (self.directory / OVERRIDE_FILE).write_text(provider_override(endpoint()))
+        self._check("init", "init", upgrade=False)
+
+    def apply(self) -> dict[str, Any]:
+        self._check("apply", "apply", auto_approve=IsFlagged, var=self.variables)
+        return self.outputs()
+
+    def outputs(self) -> dict[str, Any]:
+        code, out, err = self._tf.cmd("output", json=IsFlagged)
+        if code != 0:
+            raise TerraformError(f"terraform output failed: {err}")
+        return {k: v["value"] for k, v in json.loads(out).items()}
+
+    def pending_changes(self, step: str = "plan") -> str:
+        """The plan's text when it shows changes, "" when none (plan -detailed-exitcode)."""
+        code, output = self._run(step, "plan", detailed_exitcode=IsFlagged, var=self.variables)
+        if code not in (0, 2):
+            raise TerraformError(f"terraform plan in {self.directory} failed ({code}):\n{output}")
+        return output if code == 2 else ""
+
+    def destroy(self) -> None:
+        try:
+            self._check("destroy", "destroy", auto_approve=IsFlagged, var=self.variables)
+        finally:
+            (self.directory / OVERRIDE_FILE).unlink(missing_ok=True)
+            for state in self.directory.glob("terraform.tfstate*"):
+                state.unlink()
+
+
+def wait_for(
+    probe: Callable[[], list[dict[str, Any]]],
+    done: Callable[[list[dict[str, Any]]], bool],
+    timeout: float = 60.0,
+    interval: float = 0.5,
+) -> list[dict[str, Any]]:
+    """Poll probe() until done(result) or the timeout; return the last result either way."""
+    deadline = time.monotonic() + timeout
+    result = probe()
+    while not done(result) and time.monotonic() < deadline:
+        time.sleep(interval)
+        result = probe()
+    return result
+
+
+def log_records(logs: Any, group: str, message: str = RECORD_MESSAGE) -> list[dict[str, Any]]:
+    """Every JSON log line with the given message in a CloudWatch log group."""
+    return [r for r in _json_lines(logs, group) if r.get("message") == message]
+
+
+def _json_lines(logs: Any, group: str) -> Iterator[dict[str, Any]]:
+    try:
+        pages = logs.get_paginator("filter_log_events").paginate(logGroupName=group)
+        events = [e for page in pages for e in page.get("events", [])]
+    except logs.exceptions.ResourceNotFoundException:
+        return
+    for event in events:
+        for line in event["message"].splitlines():
+            start = line.find("{")
+            if start < 0:
+                continue
+            try:
+                value = json.loads(line[start:])
+            except json.JSONDecodeError:
+                continue
+            if isinstance(value, dict):
+                yield value

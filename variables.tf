@@ -1,0 +1,442 @@
+################################################################################
+# Naming and code
+################################################################################
+
+variable "name" {
+  description = "Name of the Lambda function. Also used for its IAM role, its log group (/aws/lambda/<name>) and the on-failure queue (<name>-failures)."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,55}$", var.name))
+    error_message = "name \"${var.name}\" is not allowed: use 1 to 55 characters from A-Z, a-z, 0-9, '-' and '_' (Lambda function and IAM role names; 9 characters are kept for the \"-failures\" queue suffix)."
+  }
+}
+
+variable "package_file" {
+  description = "Path to the zip file with the function's code (`make package` writes build/handler.zip). Its base64 SHA-256 becomes source_code_hash, so a rebuilt zip with the same bytes plans no change."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = endswith(var.package_file, ".zip") && fileexists(var.package_file)
+    error_message = "package_file \"${var.package_file}\" must be an existing .zip file. Build it with `make package` (writes build/handler.zip) or point package_file at your own zip."
+  }
+}
+
+variable "handler" {
+  description = "Function entry point, module.function, inside the zip."
+  type        = string
+  default     = "handler.app.lambda_handler"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)+$", var.handler))
+    error_message = "handler \"${var.handler}\" must look like module.function (for example handler.app.lambda_handler)."
+  }
+}
+
+variable "runtime" {
+  description = "Lambda Python runtime."
+  type        = string
+  default     = "python3.13"
+  nullable    = false
+
+  validation {
+    condition     = contains(["python3.10", "python3.11", "python3.12", "python3.13"], var.runtime)
+    error_message = "runtime \"${var.runtime}\" is not supported: use one of python3.10, python3.11, python3.12, python3.13."
+  }
+}
+
+################################################################################
+# Bucket
+################################################################################
+
+variable "bucket_name" {
+  description = "Name of the bucket. With create_bucket = true the module creates it; with false it must already exist and the module attaches to it."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition = alltrue([
+      can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.bucket_name)),
+      !strcontains(var.bucket_name, ".."),
+      !can(regex("^[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+$", var.bucket_name)),
+      !can(regex("^(xn--|sthree-|amzn-s3-demo-)", var.bucket_name)),
+      !can(regex("(-s3alias|--ol-s3|\\.mrap|--x-s3|--table-s3)$", var.bucket_name)),
+    ])
+    error_message = "bucket_name \"${var.bucket_name}\" would be refused by S3: use 3 to 63 characters from a-z, 0-9, '.' and '-', starting and ending with a letter or digit, no '..', not an IP address, not starting with xn--, sthree- or amzn-s3-demo-, not ending with -s3alias, --ol-s3, .mrap, --x-s3 or --table-s3."
+  }
+}
+
+variable "create_bucket" {
+  description = "Create the bucket (true) or attach to an existing one named bucket_name (false). S3 keeps ONE notification configuration per bucket: this module becomes its only writer and destroy clears it."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "force_destroy" {
+  description = "Allow destroy to delete a bucket the module created even when it still holds objects. Off by default so no data is lost by accident."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "block_public_access" {
+  description = "Block every form of public access on a created bucket."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "enforce_bucket_owner" {
+  description = "Set object ownership to BucketOwnerEnforced (ACLs disabled) on a created bucket."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "require_tls" {
+  description = "Attach a bucket policy to a created bucket that denies every request not made over TLS."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "versioning" {
+  description = "Enable versioning on a created bucket."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "kms_key_arn" {
+  description = "KMS key for server-side encryption of a created bucket (aws:kms) and of the on-failure queue. null means SSE-S3 (AES256) and SQS-managed encryption. The function is allowed to decrypt with it."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.kms_key_arn == null || can(regex("^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key|alias)/.+$", var.kms_key_arn))
+    error_message = "kms_key_arn must be null or a KMS key or alias ARN (arn:aws:kms:<region>:<account>:key/<id>)."
+  }
+}
+
+variable "enable_eventbridge" {
+  description = "Also send this bucket's events to Amazon EventBridge."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+################################################################################
+# Notification rules
+################################################################################
+
+variable "notifications" {
+  description = "Notification rules keyed by a stable rule name (the notification id; used in permission statement ids). Each rule: events (default all object-create events), filter_prefix, filter_suffix, and optionally function_arn, a function made elsewhere to invoke instead of the module's own."
+  type = map(object({
+    events        = optional(list(string), ["s3:ObjectCreated:*"])
+    filter_prefix = optional(string, "")
+    filter_suffix = optional(string, "")
+    function_arn  = optional(string)
+  }))
+  default  = { all = {} }
+  nullable = false
+
+  validation {
+    condition     = length(var.notifications) > 0
+    error_message = "notifications must hold at least one rule, for example { uploads = { filter_prefix = \"incoming/\" } }."
+  }
+
+  validation {
+    condition     = alltrue([for k in keys(var.notifications) : can(regex("^[A-Za-z0-9_-]{1,48}$", k))])
+    error_message = "notifications: rule name(s) ${join(", ", [for k in keys(var.notifications) : "\"${k}\"" if !can(regex("^[A-Za-z0-9_-]{1,48}$", k))])} not allowed: use 1 to 48 characters from A-Z, a-z, 0-9, '-' and '_'."
+  }
+
+  validation {
+    condition     = alltrue([for k, r in var.notifications : length(r.events) > 0])
+    error_message = "notifications: rule(s) ${join(", ", [for k, r in var.notifications : k if length(r.events) == 0])} have empty events. Leave events out for all object-create events, or list S3 event names such as s3:ObjectCreated:*."
+  }
+
+  validation {
+    # S3's event types; the same pattern names the offenders in the message below.
+    condition     = alltrue(flatten([for k, r in var.notifications : [for e in r.events : can(regex("^s3:(ObjectCreated:(\\*|Put|Post|Copy|CompleteMultipartUpload)|ObjectRemoved:(\\*|Delete|DeleteMarkerCreated)|ObjectRestore:(\\*|Post|Completed|Delete)|ReducedRedundancyLostObject|Replication:(\\*|OperationFailedReplication|OperationMissedThreshold|OperationReplicatedAfterThreshold|OperationNotTracked)|LifecycleExpiration:(\\*|Delete|DeleteMarkerCreated)|LifecycleTransition|IntelligentTiering|ObjectTagging:(\\*|Put|Delete)|ObjectAcl:Put)$", e))]]))
+    error_message = "notifications: unknown S3 event name(s) ${join(", ", distinct(flatten([for k, r in var.notifications : [for e in r.events : "${k}: \"${e}\"" if !can(regex("^s3:(ObjectCreated:(\\*|Put|Post|Copy|CompleteMultipartUpload)|ObjectRemoved:(\\*|Delete|DeleteMarkerCreated)|ObjectRestore:(\\*|Post|Completed|Delete)|ReducedRedundancyLostObject|Replication:(\\*|OperationFailedReplication|OperationMissedThreshold|OperationReplicatedAfterThreshold|OperationNotTracked)|LifecycleExpiration:(\\*|Delete|DeleteMarkerCreated)|LifecycleTransition|IntelligentTiering|ObjectTagging:(\\*|Put|Delete)|ObjectAcl:Put)$", e))]])))}. Allowed: s3:ObjectCreated:* (or :Put, :Post, :Copy, :CompleteMultipartUpload), s3:ObjectRemoved:* (or :Delete, :DeleteMarkerCreated), s3:ObjectRestore:* (or :Post, :Completed, :Delete), s3:ReducedRedundancyLostObject, s3:Replication:* (or one of its four), s3:LifecycleExpiration:* (or :Delete, :DeleteMarkerCreated), s3:LifecycleTransition, s3:IntelligentTiering, s3:ObjectTagging:* (or :Put, :Delete), s3:ObjectAcl:Put."
+  }
+
+  validation {
+    condition     = alltrue([for k, r in var.notifications : length(distinct(r.events)) == length(r.events)])
+    error_message = "notifications: rule(s) ${join(", ", [for k, r in var.notifications : k if length(distinct(r.events)) != length(r.events)])} list the same event twice."
+  }
+
+  validation {
+    condition     = alltrue([for k, r in var.notifications : !startswith(r.filter_prefix, "/")])
+    error_message = "notifications: filter_prefix of rule(s) ${join(", ", [for k, r in var.notifications : k if startswith(r.filter_prefix, "/")])} starts with '/'. S3 keys have no leading slash: write \"incoming/\", not \"/incoming/\"."
+  }
+
+  validation {
+    condition     = alltrue([for k, r in var.notifications : length(r.filter_prefix) <= 1024 && length(r.filter_suffix) <= 1024])
+    error_message = "notifications: filter_prefix and filter_suffix are limited to 1024 characters (rule(s) ${join(", ", [for k, r in var.notifications : k if length(r.filter_prefix) > 1024 || length(r.filter_suffix) > 1024])})."
+  }
+
+  validation {
+    condition     = alltrue([for k, r in var.notifications : r.function_arn == null || can(regex("^arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:[0-9]{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9$_-]+)?$", r.function_arn))])
+    error_message = "notifications: function_arn of rule(s) ${join(", ", [for k, r in var.notifications : k if !(r.function_arn == null || can(regex("^arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:[0-9]{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9$_-]+)?$", r.function_arn)))])} is not a Lambda function ARN (arn:aws:lambda:<region>:<account>:function:<name>[:<alias>]). Leave it out to target the module's own function."
+  }
+
+  # AWS rejects a configuration in which two rules could match the same object for the same event
+  # ("Configuration is ambiguously defined"): events overlap (a wildcard overlaps its members), one
+  # prefix is a prefix of the other (empty overlaps every prefix) and one suffix ends the other.
+  validation {
+    condition = length(flatten([
+      for i, a in keys(var.notifications) : [
+        for j, b in keys(var.notifications) : b
+        if i < j
+        && (startswith(var.notifications[a].filter_prefix, var.notifications[b].filter_prefix) || startswith(var.notifications[b].filter_prefix, var.notifications[a].filter_prefix))
+        && (endswith(var.notifications[a].filter_suffix, var.notifications[b].filter_suffix) || endswith(var.notifications[b].filter_suffix, var.notifications[a].filter_suffix))
+        && anytrue(flatten([for x in var.notifications[a].events : [for y in var.notifications[b].events : x == y || (endswith(x, ":*") && startswith(y, trimsuffix(x, "*"))) || (endswith(y, ":*") && startswith(x, trimsuffix(y, "*")))]]))
+      ]
+    ])) == 0
+    error_message = "notifications: rules ${join("; ", flatten([
+      for i, a in keys(var.notifications) : [
+        for j, b in keys(var.notifications) : "\"${a}\" and \"${b}\""
+        if i < j
+        && (startswith(var.notifications[a].filter_prefix, var.notifications[b].filter_prefix) || startswith(var.notifications[b].filter_prefix, var.notifications[a].filter_prefix))
+        && (endswith(var.notifications[a].filter_suffix, var.notifications[b].filter_suffix) || endswith(var.notifications[b].filter_suffix, var.notifications[a].filter_suffix))
+        && anytrue(flatten([for x in var.notifications[a].events : [for y in var.notifications[b].events : x == y || (endswith(x, ":*") && startswith(y, trimsuffix(x, "*"))) || (endswith(y, ":*") && startswith(x, trimsuffix(y, "*")))]]))
+      ]
+    ]))} overlap: S3 would reject them as ambiguous. Two rules may share events only when neither prefix starts the other or neither suffix ends the other (an empty prefix or suffix matches all)."
+  }
+}
+
+variable "output_prefix" {
+  description = "Key prefix under which the function may write into the same bucket (s3:PutObject on bucket/<prefix>*). null means no write access. No rule that targets the module's function may match it (that would be a loop)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.output_prefix == null || (try(length(var.output_prefix), 0) > 0 && !startswith(coalesce(var.output_prefix, "x"), "/"))
+    error_message = "output_prefix must be null or a non-empty key prefix without a leading '/', for example \"processed/\"."
+  }
+}
+
+################################################################################
+# Function
+################################################################################
+
+variable "memory_size" {
+  description = "Memory of the function in MB."
+  type        = number
+  default     = 128
+  nullable    = false
+
+  validation {
+    condition     = var.memory_size >= 128 && var.memory_size <= 10240 && floor(var.memory_size) == var.memory_size
+    error_message = "memory_size must be a whole number of MB from 128 to 10240."
+  }
+}
+
+variable "timeout" {
+  description = "Function timeout in seconds."
+  type        = number
+  default     = 30
+  nullable    = false
+
+  validation {
+    condition     = var.timeout >= 1 && var.timeout <= 900 && floor(var.timeout) == var.timeout
+    error_message = "timeout must be a whole number of seconds from 1 to 900."
+  }
+}
+
+variable "environment_variables" {
+  description = "Environment variables of the function (for example S3_EVENT_PROCESSOR = \"mypkg.mymodule:process\", LOG_LEVEL = \"DEBUG\")."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for k in keys(var.environment_variables) : can(regex("^[A-Za-z][A-Za-z0-9_]*$", k))])
+    error_message = "environment_variables: key(s) ${join(", ", [for k in keys(var.environment_variables) : k if !can(regex("^[A-Za-z][A-Za-z0-9_]*$", k))])} must start with a letter and hold only letters, digits and '_'."
+  }
+
+  validation {
+    condition = length(setintersection(keys(var.environment_variables), [
+      "_HANDLER", "_X_AMZN_TRACE_ID", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_EXECUTION_ENV", "AWS_LAMBDA_FUNCTION_NAME",
+      "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_LOG_GROUP_NAME",
+      "AWS_LAMBDA_LOG_STREAM_NAME", "AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+      "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR",
+    ])) == 0
+    error_message = "environment_variables: ${join(", ", [for k in keys(var.environment_variables) : k if contains(["_HANDLER", "_X_AMZN_TRACE_ID", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_EXECUTION_ENV", "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME", "AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR"], k)])} reserved by Lambda and cannot be set."
+  }
+}
+
+variable "architecture" {
+  description = "Instruction set of the function: x86_64 or arm64."
+  type        = string
+  default     = "x86_64"
+  nullable    = false
+
+  validation {
+    condition     = contains(["x86_64", "arm64"], var.architecture)
+    error_message = "architecture \"${var.architecture}\" is not allowed: use x86_64 or arm64."
+  }
+}
+
+variable "reserved_concurrent_executions" {
+  description = "Reserved concurrency of the function; -1 means unreserved, 0 stops all invocations."
+  type        = number
+  default     = -1
+  nullable    = false
+
+  validation {
+    condition     = var.reserved_concurrent_executions >= -1 && floor(var.reserved_concurrent_executions) == var.reserved_concurrent_executions
+    error_message = "reserved_concurrent_executions must be -1 (unreserved) or a whole number >= 0."
+  }
+}
+
+variable "tracing_mode" {
+  description = "X-Ray tracing: null (off), PassThrough or Active. Active also grants the role the X-Ray write actions."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.tracing_mode == null || contains(["PassThrough", "Active"], coalesce(var.tracing_mode, "x"))
+    error_message = "tracing_mode must be null, \"PassThrough\" or \"Active\"."
+  }
+}
+
+variable "layers" {
+  description = "Up to 5 Lambda layer version ARNs."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = length(var.layers) <= 5 && alltrue([for l in var.layers : can(regex("^arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:[0-9]{12}:layer:[A-Za-z0-9_-]+:[0-9]+$", l))])
+    error_message = "layers must be at most 5 layer version ARNs (arn:aws:lambda:<region>:<account>:layer:<name>:<version>)."
+  }
+}
+
+variable "log_format" {
+  description = "Lambda log format: Text or JSON. The handler writes one JSON object per line either way."
+  type        = string
+  default     = "Text"
+  nullable    = false
+
+  validation {
+    condition     = contains(["Text", "JSON"], var.log_format)
+    error_message = "log_format \"${var.log_format}\" is not allowed: use Text or JSON."
+  }
+}
+
+variable "log_retention_in_days" {
+  description = "Retention of the function's log group /aws/lambda/<name>."
+  type        = number
+  default     = 30
+  nullable    = false
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_in_days)
+    error_message = "log_retention_in_days must be one of CloudWatch's values: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653."
+  }
+}
+
+variable "log_kms_key_arn" {
+  description = "KMS key ARN to encrypt the log group with; null uses CloudWatch Logs' own encryption."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.log_kms_key_arn == null || can(regex("^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.log_kms_key_arn))
+    error_message = "log_kms_key_arn must be null or a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)."
+  }
+}
+
+variable "recursive_loop" {
+  description = "Lambda recursive loop detection: Terminate (stop a function that loops through S3/SQS/SNS) or Allow."
+  type        = string
+  default     = "Terminate"
+  nullable    = false
+
+  validation {
+    condition     = contains(["Terminate", "Allow"], var.recursive_loop)
+    error_message = "recursive_loop must be \"Terminate\" or \"Allow\"."
+  }
+}
+
+variable "extra_policy_json" {
+  description = "An IAM policy document (JSON) attached to the function's role in addition to the module's least-privilege policy."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.extra_policy_json == null || can(jsondecode(var.extra_policy_json).Statement)
+    error_message = "extra_policy_json must be null or a JSON IAM policy document with a Statement list (for example from data.aws_iam_policy_document.x.json)."
+  }
+}
+
+################################################################################
+# Failure handling
+################################################################################
+
+variable "maximum_retry_attempts" {
+  description = "How many times Lambda retries an asynchronous (S3) invocation that failed: 0 to 2."
+  type        = number
+  default     = 2
+  nullable    = false
+
+  validation {
+    condition     = contains([0, 1, 2], var.maximum_retry_attempts)
+    error_message = "maximum_retry_attempts must be 0, 1 or 2."
+  }
+}
+
+variable "maximum_event_age_in_seconds" {
+  description = "How long Lambda keeps an event for retries before it goes to the on-failure destination: 60 to 21600 seconds."
+  type        = number
+  default     = 21600
+  nullable    = false
+
+  validation {
+    condition     = var.maximum_event_age_in_seconds >= 60 && var.maximum_event_age_in_seconds <= 21600 && floor(var.maximum_event_age_in_seconds) == var.maximum_event_age_in_seconds
+    error_message = "maximum_event_age_in_seconds must be a whole number from 60 to 21600."
+  }
+}
+
+variable "create_failure_queue" {
+  description = "Create an encrypted SQS queue <name>-failures as on-failure destination. Ignored when failure_destination_arn is set."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "failure_destination_arn" {
+  description = "ARN of an SQS queue, SNS topic, Lambda function or EventBridge bus to send failed events to, instead of the module's queue."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.failure_destination_arn == null || can(regex("^arn:aws[a-zA-Z-]*:(sqs|sns|lambda|events):[a-z0-9-]+:[0-9]{12}:.+$", var.failure_destination_arn))
+    error_message = "failure_destination_arn must be null or the ARN of an SQS queue, SNS topic, Lambda function or EventBridge event bus."
+  }
+}
+
+variable "failure_queue_retention_seconds" {
+  description = "How long the module's on-failure queue keeps a message: 60 to 1209600 seconds (14 days, the default)."
+  type        = number
+  default     = 1209600
+  nullable    = false
+
+  validation {
+    condition     = var.failure_queue_retention_seconds >= 60 && var.failure_queue_retention_seconds <= 1209600
+    error_message = "failure_queue_retention_seconds must be from 60 to 1209600 (14 days)."
+  }
+}
+
+variable "tags" {
+  description = "Tags for every resource the module creates."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+}
