@@ -15,16 +15,20 @@ locals {
   own_rules     = { for k, r in var.notifications : k => r if r.function_arn == null }
   read_prefixes = distinct([for r in values(local.own_rules) : r.filter_prefix])
 
-  # One permission per invoked function: the module's own (key "module"), and one per rule that
-  # names a function made elsewhere (key "rule-<name>"). Keys are stable names, never indexes.
-  invoke_targets = merge(
-    length(local.own_rules) > 0 ? { module = aws_lambda_function.this.arn } : {},
-    { for k, r in var.notifications : "rule-${k}" => r.function_arn if r.function_arn != null },
-  )
+  # Lambda limits statement ids to 100 characters: a long name + rule name is cut and made
+  # unique again with a hash of the full id.
+  permission_statement_ids = {
+    for k in keys(var.notifications) : k => (
+      length("AllowS3Invoke-${var.name}-${k}") <= 100
+      ? "AllowS3Invoke-${var.name}-${k}"
+      : "${substr("AllowS3Invoke-${var.name}-${k}", 0, 83)}-${substr(sha256("AllowS3Invoke-${var.name}-${k}"), 0, 16)}"
+    )
+  }
 
-  # Known at plan time (it decides whether blocks exist); the ARN itself may not be.
-  has_failure_destination = var.failure_destination_arn != null || var.create_failure_queue
-  failure_destination_arn = var.failure_destination_arn != null ? var.failure_destination_arn : try(aws_sqs_queue.failures[0].arn, null)
+  # create_failure_queue decides alone whether the queue exists, so the count is known at plan
+  # time even when failure_destination_arn comes from a resource created in the same apply.
+  has_failure_destination = var.create_failure_queue || var.failure_destination_arn != null
+  failure_destination_arn = var.create_failure_queue ? aws_sqs_queue.failures[0].arn : var.failure_destination_arn
   failure_actions = {
     sqs    = ["sqs:SendMessage"]
     sns    = ["sns:Publish"]
@@ -66,11 +70,13 @@ locals {
           Resource = ["${local.bucket_arn}/${var.output_prefix}*"]
         },
       ] : [],
+      # Reading needs Decrypt; writing SSE-KMS objects and sending to the KMS-encrypted failure
+      # queue (Lambda sends failed events with this role) also need GenerateDataKey.
       var.kms_key_arn != null ? [
         {
           Sid      = "UseBucketKey"
           Effect   = "Allow"
-          Action   = var.output_prefix != null ? ["kms:Decrypt", "kms:GenerateDataKey"] : ["kms:Decrypt"]
+          Action   = var.output_prefix != null || var.create_failure_queue ? ["kms:Decrypt", "kms:GenerateDataKey"] : ["kms:Decrypt"]
           Resource = [var.kms_key_arn]
         },
       ] : [],
@@ -78,7 +84,7 @@ locals {
         {
           Sid      = "SendFailedEvents"
           Effect   = "Allow"
-          Action   = local.failure_actions[var.failure_destination_arn != null ? split(":", var.failure_destination_arn)[2] : "sqs"]
+          Action   = local.failure_actions[var.create_failure_queue ? "sqs" : split(":", var.failure_destination_arn)[2]]
           Resource = [local.failure_destination_arn]
         },
       ] : [],
@@ -269,7 +275,7 @@ resource "aws_lambda_function_recursion_config" "this" {
 ################################################################################
 
 resource "aws_sqs_queue" "failures" {
-  count = var.create_failure_queue && var.failure_destination_arn == null ? 1 : 0
+  count = var.create_failure_queue ? 1 : 0
 
   name                      = "${var.name}-failures"
   message_retention_seconds = var.failure_queue_retention_seconds
@@ -292,6 +298,13 @@ resource "aws_lambda_function_event_invoke_config" "this" {
     }
   }
 
+  lifecycle {
+    precondition {
+      condition     = !(var.create_failure_queue && var.failure_destination_arn != null)
+      error_message = "failure_destination_arn is set while create_failure_queue is true: set create_failure_queue = false to send failed events to ${coalesce(var.failure_destination_arn, "-")} instead of the module's queue."
+    }
+  }
+
   # Lambda checks that the role may send to the destination.
   depends_on = [aws_iam_role_policy.this]
 }
@@ -301,11 +314,13 @@ resource "aws_lambda_function_event_invoke_config" "this" {
 ################################################################################
 
 resource "aws_lambda_permission" "s3" {
-  for_each = local.invoke_targets
+  # One permission per rule, keyed by the rule's name: the keys stay known at plan time even
+  # when a rule's function_arn comes from a function created in the same apply.
+  for_each = var.notifications
 
-  statement_id   = "AllowS3Invoke-${var.name}-${each.key}"
+  statement_id   = local.permission_statement_ids[each.key]
   action         = "lambda:InvokeFunction"
-  function_name  = each.value
+  function_name  = coalesce(each.value.function_arn, aws_lambda_function.this.arn)
   principal      = "s3.amazonaws.com"
   source_arn     = local.bucket_arn
   source_account = local.account_id

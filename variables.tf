@@ -405,14 +405,14 @@ variable "maximum_event_age_in_seconds" {
 }
 
 variable "create_failure_queue" {
-  description = "Create an encrypted SQS queue <name>-failures as on-failure destination. Ignored when failure_destination_arn is set."
+  description = "Create an encrypted SQS queue <name>-failures as on-failure destination. Set false to use failure_destination_arn (or no destination)."
   type        = bool
   default     = true
   nullable    = false
 }
 
 variable "failure_destination_arn" {
-  description = "ARN of an SQS queue, SNS topic, Lambda function or EventBridge bus to send failed events to, instead of the module's queue."
+  description = "ARN of an SQS queue, SNS topic, Lambda function or EventBridge bus to send failed events to, with create_failure_queue = false."
   type        = string
   default     = null
 

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
 
 @functools.cache
-def client(service: str, region: str | None = None) -> Any:  # noqa: ANN401 - boto3 clients are untyped
+def client(service: str, region: str | None = None) -> Any:
     """A boto3 client, created on first use and reused across invocations."""
     boto3 = importlib.import_module("boto3")  # provided by the Lambda runtime
     return boto3.client(service, region_name=region)

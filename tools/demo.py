@@ -11,9 +11,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from localstack_client.session import Session  # type: ignore[import-untyped]  # noqa: E402
+from localstack_client.session import Session  # type: ignore[import-untyped]
 
-from tools.stack import REGION, REPO, Stack, TerraformError, log_records, wait_for  # noqa: E402
+from tools.stack import REGION, REPO, Stack, TerraformError, log_records, wait_for
 
 
 def main() -> int:
@@ -35,7 +35,10 @@ def main() -> int:
             bool,
         )
         if not records:
-            print(f"error: no log line for {key} in {out['log_group_name']} after 60 s", file=sys.stderr)
+            print(
+                f"error: no log line for {key} in {out['log_group_name']} after 60 s",
+                file=sys.stderr,
+            )
             return 1
         print(f"handler log line ({time.perf_counter() - started:.2f} s after the upload):")
         print(json.dumps(records[0], ensure_ascii=False, indent=2))

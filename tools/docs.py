@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import hcl2  # type: ignore[import-untyped]
+import hcl2
 
 REPO = Path(__file__).resolve().parent.parent
 BEGIN, END = "<!-- BEGIN_TF_DOCS -->", "<!-- END_TF_DOCS -->"
@@ -50,16 +50,20 @@ def _blocks(path: Path, kind: str) -> list[tuple[str, dict[str, Any]]]:
 
 
 def render() -> str:
-    rows = ["## Inputs", "", "| Name | Description | Type | Default | Required |", "|---|---|---|---|:---:|"]
+    rows = [
+        "## Inputs",
+        "",
+        "| Name | Description | Type | Default | Required |",
+        "|---|---|---|---|:---:|",
+    ]
     for name, body in _blocks(REPO / "variables.tf", "variable"):
-        required = "default" not in body
         value = body.get("default")
         shown = json.dumps(_text(value)) if isinstance(value, str) else json.dumps(_plain(value))
-        default = "" if required else f"`{_cell(shown)}`"
-        rows.append(
-            f"| `{name}` | {_cell(_text(body.get('description', '')))} "
-            f"| `{_cell(_text(body.get('type', 'any')))}` | {default} | {'yes' if required else 'no'} |"
-        )
+        default = f"`{_cell(shown)}`" if "default" in body else ""
+        description = _cell(_text(body.get("description", "")))
+        kind = _cell(_text(body.get("type", "any")))
+        required = "no" if default else "yes"
+        rows.append(f"| `{name}` | {description} | `{kind}` | {default} | {required} |")
     rows += ["", "## Outputs", "", "| Name | Description |", "|---|---|"]
     for name, body in _blocks(REPO / "outputs.tf", "output"):
         rows.append(f"| `{name}` | {_cell(_text(body.get('description', '')))} |")
@@ -77,7 +81,10 @@ def main(argv: list[str]) -> int:
     wanted = f"{head}{BEGIN}\n{render()}\n{END}{tail}"
     if "--check" in argv:
         if wanted != current:
-            print("README.md inputs/outputs are out of date: run `python tools/docs.py`", file=sys.stderr)
+            print(
+                "README.md inputs/outputs are out of date: run `python tools/docs.py`",
+                file=sys.stderr,
+            )
             return 1
         return 0
     readme.write_text(wanted, encoding="utf-8")

@@ -96,6 +96,10 @@ class Stack:
             raise TerraformError(f"terraform plan in {self.directory} failed ({code}):\n{output}")
         return output if code == 2 else ""
 
+    def destroy_target(self, address: str) -> None:
+        """Destroy one resource or module of the stack, keeping the rest."""
+        self._check("destroy", "destroy", auto_approve=IsFlagged, target=address, var=self.variables)
+
     def destroy(self) -> None:
         try:
             self._check("destroy", "destroy", auto_approve=IsFlagged, var=self.variables)

@@ -27,11 +27,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def aws() -> Session:
     url = endpoint()
     try:
-        urllib.request.urlopen(url, timeout=5)  # noqa: S310 - the local emulator
+        urllib.request.urlopen(url, timeout=5)
     except urllib.error.HTTPError:
         pass  # it answered
     except OSError as error:
-        pytest.fail(f"no emulator answers at {url} ({error}); run `make integration`, which starts one")
+        pytest.fail(
+            f"no emulator answers at {url} ({error}); run `make integration`, which starts one"
+        )
     return Session(region_name=REGION)
 
 

@@ -48,7 +48,9 @@ def test_upload_outside_the_filter_does_not_run_handler(aws: Session, basic, key
     sentinel = f"incoming/sentinel-{uuid.uuid4().hex[:6]}.csv"
     s3.put_object(Bucket=out["bucket_name"], Key=sentinel, Body=b"y")
 
-    assert wait_for(lambda: _records(aws, out["log_group_name"], sentinel), bool), "sentinel not handled"
+    assert wait_for(lambda: _records(aws, out["log_group_name"], sentinel), bool), (
+        "sentinel not handled"
+    )
     time.sleep(SETTLE)
     assert _records(aws, out["log_group_name"], key) == []
 

@@ -26,7 +26,10 @@ THREADS = 16
 @pytest.fixture(scope="module")
 def burst(aws: Session, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     package = tmp_path_factory.mktemp("zip") / "handler-poison.zip"
-    with zipfile.ZipFile(REPO / "build" / "handler.zip") as base, zipfile.ZipFile(package, "w") as out:
+    with (
+        zipfile.ZipFile(REPO / "build" / "handler.zip") as base,
+        zipfile.ZipFile(package, "w") as out,
+    ):
         for item in base.infolist():
             out.writestr(item, base.read(item))
         out.write(STACK / "poison_processor.py", "poison_processor.py")
@@ -65,12 +68,16 @@ def test_burst_every_matching_object_handled_once_and_no_other(aws: Session, bur
     records = handled()
 
     keys = Counter(r["key"] for r in records)
-    assert set(keys) == set(matching), f"missing {set(matching) - set(keys)}, extra {set(keys) - set(matching)}"
+    assert set(keys) == set(matching), (
+        f"missing {set(matching) - set(keys)}, extra {set(keys) - set(matching)}"
+    )
     for key, count in keys.items():
         if count > 1:  # only a redelivery of the same event may repeat: same idempotency key
             assert len({r["idempotencyKey"] for r in records if r["key"] == key}) == 1, key
-    print(f"burst: {BURST} matching + {BURST} other objects, drained in {drained:.1f} s, "
-          f"{sum(keys.values()) - len(keys)} redeliveries")
+    print(
+        f"burst: {BURST} matching + {BURST} other objects, drained in {drained:.1f} s, "
+        f"{sum(keys.values()) - len(keys)} redeliveries"
+    )
 
 
 def test_poison_event_reaches_failure_queue_intact_others_handled(aws: Session, burst) -> None:
@@ -83,7 +90,9 @@ def test_poison_event_reaches_failure_queue_intact_others_handled(aws: Session, 
     messages: list[dict[str, Any]] = []
     deadline = time.monotonic() + 120
     while not messages and time.monotonic() < deadline:
-        reply = sqs.receive_message(QueueUrl=burst["dlq_url"], WaitTimeSeconds=5, MaxNumberOfMessages=10)
+        reply = sqs.receive_message(
+            QueueUrl=burst["dlq_url"], WaitTimeSeconds=5, MaxNumberOfMessages=10
+        )
         messages = [json.loads(m["Body"]) for m in reply.get("Messages", [])]
     assert len(messages) == 1, messages
     (failure,) = messages
@@ -100,5 +109,9 @@ def test_poison_event_reaches_failure_queue_intact_others_handled(aws: Session, 
     logs = aws.client("logs")
     handled = {r["key"] for r in log_records(logs, burst["log_group_name"]) if run in r["key"]}
     assert handled == set(good)
-    errors = [e for e in log_records(logs, burst["log_group_name"], "processor_failed") if poison in json.dumps(e)]
+    errors = [
+        e
+        for e in log_records(logs, burst["log_group_name"], "processor_failed")
+        if poison in json.dumps(e)
+    ]
     assert len(errors) == 2, errors  # the first run and the one retry
