@@ -120,6 +120,18 @@ demo: $(VENV)/.installed $(TFRC) package ## Apply examples/basic on the embedded
 	$(PY) tools/demo.py || rc=$$?; \
 	$(PY) emulator/ctl.py stop --emulator $(EMULATOR); exit $$rc
 
+.PHONY: bench
+bench: $(VENV)/.installed $(TFRC) package ## Benchmarks: cold start, parse, zip size, e2e and deploy time on the emulator, summary
+	$(PY) bench/cold_start.py
+	$(PY) bench/parse.py
+	$(PY) bench/zip_size.py
+	@$(PY) emulator/ctl.py start --emulator $(EMULATOR); \
+	rc=0; eval "$$($(PY) emulator/ctl.py env --emulator $(EMULATOR))"; \
+	$(PY) bench/e2e.py --burst 1000 || rc=$$?; \
+	$(PY) bench/deploy.py || rc=$$?; \
+	$(PY) emulator/ctl.py stop --emulator $(EMULATOR); \
+	$(PY) bench/summary.py; exit $$rc
+
 .PHONY: emulator-start emulator-stop
 emulator-start: ## Start the emulator (reuses one already answering at AWS_ENDPOINT_URL)
 	$(PYTHON) emulator/ctl.py start --emulator $(EMULATOR)

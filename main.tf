@@ -28,7 +28,11 @@ locals {
   # create_failure_queue decides alone whether the queue exists, so the count is known at plan
   # time even when failure_destination_arn comes from a resource created in the same apply.
   has_failure_destination = var.create_failure_queue || var.failure_destination_arn != null
-  failure_destination_arn = var.create_failure_queue ? aws_sqs_queue.failures[0].arn : var.failure_destination_arn
+  # The module's queue ARN is built from its name, not read from the resource: the AWS provider
+  # waits ~25 s for a new queue's attributes to settle, and the role policy (and so the function)
+  # need not wait for that. The invoke config, which uses the queue, depends on it explicitly.
+  failure_queue_name      = "${var.name}-failures"
+  failure_destination_arn = var.create_failure_queue ? "arn:${local.partition}:sqs:${data.aws_region.current.name}:${local.account_id}:${local.failure_queue_name}" : var.failure_destination_arn
   failure_actions = {
     sqs    = ["sqs:SendMessage"]
     sns    = ["sns:Publish"]
@@ -277,7 +281,7 @@ resource "aws_lambda_function_recursion_config" "this" {
 resource "aws_sqs_queue" "failures" {
   count = var.create_failure_queue ? 1 : 0
 
-  name                      = "${var.name}-failures"
+  name                      = local.failure_queue_name
   message_retention_seconds = var.failure_queue_retention_seconds
   sqs_managed_sse_enabled   = var.kms_key_arn == null ? true : null
   kms_master_key_id         = var.kms_key_arn
@@ -305,8 +309,8 @@ resource "aws_lambda_function_event_invoke_config" "this" {
     }
   }
 
-  # Lambda checks that the role may send to the destination.
-  depends_on = [aws_iam_role_policy.this]
+  # Lambda checks that the destination exists and that the role may send to it.
+  depends_on = [aws_iam_role_policy.this, aws_sqs_queue.failures]
 }
 
 ################################################################################

@@ -484,6 +484,7 @@ def env(emulator: Emulator) -> int:
         "AWS_SECRET_ACCESS_KEY": "test",
         "AWS_DEFAULT_REGION": REGION,
         "AWS_REGION": REGION,
+        "EMULATOR": emulator.name,
     }
     for key, value in values.items():
         print(f"export {key}={value}")

@@ -11,8 +11,6 @@ Failure semantics
 Every failure is logged as one JSON line that includes the raw record.
 """
 
-from __future__ import annotations
-
 from . import log
 from .events import Message, S3EventError, parse_message, split_event
 from .processors import get_processor, request_id
@@ -31,7 +29,7 @@ class ProcessingError(RuntimeError):
     """One or more records of a non-SQS event failed; the message names them."""
 
 
-def handle(event: object, context: object, processor: Processor) -> dict[str, Any]:
+def handle(event: object, context: object, processor: "Processor") -> "dict[str, Any]":
     """Parse ``event`` and run ``processor`` on every S3 record in it."""
     rid = request_id(context)
     try:
@@ -103,15 +101,15 @@ def _names(failures: list[tuple[Message, str, BaseException]]) -> str:
     return "; ".join(f"{m.where or 'event'} ({error})" for m, error, _ in failures)
 
 
-def make_handler(processor: Processor) -> Handler:
+def make_handler(processor: "Processor") -> "Handler":
     """Build a Lambda handler that runs ``processor(record, context)`` per S3 record."""
 
-    def lambda_handler(event: object, context: object) -> dict[str, Any]:
+    def lambda_handler(event: object, context: object) -> "dict[str, Any]":
         return handle(event, context, processor)
 
     return lambda_handler
 
 
-def lambda_handler(event: object, context: object) -> dict[str, Any]:
+def lambda_handler(event: object, context: object) -> "dict[str, Any]":
     """Default entry point; the processor comes from S3_EVENT_PROCESSOR (default: log)."""
     return handle(event, context, get_processor())

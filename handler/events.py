@@ -2,12 +2,17 @@
 
 Shapes: direct S3 notification, S3 -> SQS, S3 -> SNS, S3 -> SNS -> SQS, and
 EventBridge (direct, or EventBridge -> SQS).  Standard library only.
+
+Cold start (Lambda compiles the package on every cold start: /var/task is
+read-only, so no .pyc is kept): this module parses well-formed direct S3
+notification records itself; every other shape, and finding the path of any
+problem, is done by ``handler._checked``, imported on first use.  The modules
+on the handler's import path skip ``from __future__ import annotations`` (it
+imports a module) and quote the annotations that name typing-only names.
 """
 
-from __future__ import annotations
-
-import json
-from dataclasses import dataclass
+from codecs import escape_decode
+from collections import namedtuple  # already imported at start-up, via json -> re
 from datetime import UTC, datetime
 
 TYPE_CHECKING = False  # typing is not imported at run time (cold start)
@@ -25,30 +30,6 @@ __all__ = [
     "unquote_plus",
 ]
 
-# EventBridge detail-type -> notification event-name prefix.
-_EB_NAMES = {
-    "Object Created": "ObjectCreated",
-    "Object Deleted": "ObjectRemoved",
-    "Object Restore Initiated": "ObjectRestore:Post",
-    "Object Restore Completed": "ObjectRestore:Completed",
-    "Object Restore Expired": "ObjectRestore:Delete",
-    "Object Tags Added": "ObjectTagging:Put",
-    "Object Tags Deleted": "ObjectTagging:Delete",
-    "Object ACL Updated": "ObjectAcl:Put",
-    "Object Storage Class Changed": "LifecycleTransition",
-    "Object Access Tier Changed": "IntelligentTiering",
-}
-# EventBridge "Object Created" reason -> notification suffix.
-_EB_CREATED = {
-    "PutObject": "Put",
-    "POST Object": "Post",
-    "PostObject": "Post",
-    "CopyObject": "Copy",
-    "CompleteMultipartUpload": "CompleteMultipartUpload",
-}
-
-
-_HEX = frozenset("0123456789abcdefABCDEF")
 _SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~/")
 
 
@@ -58,18 +39,20 @@ def unquote_plus(text: str) -> str:
     ('+' is a space, %XX is a UTF-8 byte; property-tested against urllib.)
     Raises UnicodeDecodeError if the %-escapes are not valid UTF-8.
     """
-    text = text.replace("+", " ")
     if "%" not in text:
-        return text
-    first, *rest = text.split("%")
-    out = bytearray(first.encode())
-    for part in rest:
-        if len(part) >= 2 and part[0] in _HEX and part[1] in _HEX:
-            out.append(int(part[:2], 16))
-            out += part[2:].encode()
-        else:
-            out += b"%" + part.encode()
-    return out.decode("utf-8")
+        return text.replace("+", " ")
+    if text.isascii() and "\\" not in text:
+        # Fast path (S3 sends ASCII): %XX -> \xXX, which the C escape decoder turns
+        # into bytes.  A stray '%' makes an invalid \x escape (ValueError), as does
+        # invalid UTF-8 (UnicodeDecodeError); both fall through to the exact path.
+        try:
+            data: bytes = escape_decode(text.replace("+", " ").replace("%", "\\x"))[0]
+            return data.decode()
+        except ValueError:
+            pass
+    from ._checked import _unquote_slow  # noqa: PLC0415 - rare: see the module docstring
+
+    return _unquote_slow(text.replace("+", " "))
 
 
 def quote(text: str) -> str:
@@ -93,28 +76,42 @@ class S3EventError(ValueError):
         super().__init__(f"{self.where}: {problem}")
 
 
-@dataclass(frozen=True, slots=True)
-class S3Object:
-    """One S3 object event, whatever the delivery shape."""
+if TYPE_CHECKING:
+    from ._types import _S3ObjectFields
+else:  # collections.namedtuple: no typing import, cheap to create and to instantiate
+    _S3ObjectFields = namedtuple(
+        "S3Object",
+        "bucket key raw_key event_name event_time region size etag version_id sequencer "
+        "principal_id request_id source_ip configuration_id event_source detail_type reason "
+        "deletion_type",
+        defaults=(None,) * 8 + ("aws:s3", None, None, None),
+    )
 
-    bucket: str
-    key: str  # decoded
-    raw_key: str  # as delivered (URL-encoded for notifications, plain for EventBridge)
-    event_name: str  # normalised, e.g. "ObjectCreated:Put"
-    event_time: datetime  # timezone-aware
-    region: str
-    size: int | None = None
-    etag: str | None = None
-    version_id: str | None = None
-    sequencer: str | None = None
-    principal_id: str | None = None
-    request_id: str | None = None
-    source_ip: str | None = None
-    configuration_id: str | None = None
-    event_source: str = "aws:s3"
-    detail_type: str | None = None  # EventBridge only
-    reason: str | None = None  # EventBridge only: detail.reason
-    deletion_type: str | None = None  # EventBridge only: detail.deletion-type
+
+class S3Object(_S3ObjectFields):
+    """One S3 object event, whatever the delivery shape.
+
+    Fields (types in ``handler/_types.py``): bucket, key (decoded), raw_key (as
+    delivered: URL-encoded in notifications, plain in EventBridge), event_name
+    (e.g. "ObjectCreated:Put"), event_time (timezone-aware), region, then, possibly
+    None: size, etag, version_id, sequencer, principal_id, request_id, source_ip,
+    configuration_id, event_source ("aws:s3"), and for EventBridge detail_type,
+    reason, deletion_type.
+
+    Immutable (a named tuple: assigning an attribute raises AttributeError; use
+    ``record._replace(field=value)`` for a modified copy).  Equal only to another
+    S3Object with equal fields; hashable.
+    """
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        return other.__class__ is self.__class__ and tuple.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    __hash__ = tuple.__hash__
 
     @property
     def idempotency_key(self) -> str:
@@ -136,7 +133,6 @@ class S3Object:
         return f"s3://{self.bucket}/{quote(self.key)}#{self.event_name}@{tag}"
 
 
-@dataclass(slots=True)
 class Message:
     """One independently failing unit of a Lambda event.
 
@@ -144,9 +140,22 @@ class Message:
     EventBridge event.  ``message_id`` is the SQS messageId, if any.
     """
 
-    where: str
-    raw: Any
-    message_id: str | None = None
+    __slots__ = ("message_id", "raw", "where")
+
+    def __init__(self, where: str, raw: "Any", message_id: str | None = None) -> None:
+        self.where = where
+        self.raw = raw
+        self.message_id = message_id
+
+    def __repr__(self) -> str:
+        return f"Message(where={self.where!r}, raw={self.raw!r}, message_id={self.message_id!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not Message:
+            return NotImplemented
+        return (self.where, self.raw, self.message_id) == (other.where, other.raw, other.message_id)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like the dataclass it replaces
 
     @property
     def is_sqs(self) -> bool:
@@ -165,23 +174,24 @@ def split_event(event: object) -> list[Message]:
                 mid = raw.get("messageId") if isinstance(raw, dict) else None
                 out.append(Message(f"Records[{i}]", raw, mid if isinstance(mid, str) else None))
             return out
-        if records is not None:
-            raise S3EventError("Records", f"expected a list, got {_tname(records)}")
-    raise S3EventError(
-        "event",
-        "not an S3 event (expected Records[] from aws:s3, aws:sqs or aws:sns, or an "
-        f"EventBridge event with source aws.s3); got {_describe(event)}",
-    )
+    from ._checked import _split_error  # noqa: PLC0415 - error path only
+
+    raise _split_error(event)
 
 
 def parse_message(msg: Message) -> tuple[list[S3Object], list[str]]:
     """Parse one message into records; also return paths of skipped s3:TestEvents."""
+    record = _s3_fast(msg.raw) if msg.where else None
+    if record is not None:
+        return [record], []
+    from . import _checked  # noqa: PLC0415 - see the module docstring
+
     records: list[S3Object] = []
     skipped: list[str] = []
     if msg.where:
-        _entry(msg.raw, msg.where, records, skipped)
+        _checked._entry(msg.raw, msg.where, records, skipped)
     else:  # the whole event: EventBridge or a bare s3:TestEvent
-        _document(msg.raw, "", records, skipped)
+        _checked._document(msg.raw, "", records, skipped)
     return records, skipped
 
 
@@ -191,6 +201,19 @@ def parse_event(event: object) -> list[S3Object]:
     Raises S3EventError on the first malformed message.
     """
     out: list[S3Object] = []
+    if isinstance(event, dict) and not _is_eventbridge(event) and "Event" not in event:
+        records = event.get("Records")
+        if isinstance(records, list):  # split_event + parse_message, minus the Messages
+            skipped: list[str] = []
+            for i, rec in enumerate(records):
+                record = _s3_fast(rec)
+                if record is None:
+                    from . import _checked  # noqa: PLC0415 - see the module docstring
+
+                    _checked._entry(rec, f"Records[{i}]", out, skipped)
+                else:
+                    out.append(record)
+            return out
     for msg in split_event(event):
         out.extend(parse_message(msg)[0])
     return out
@@ -199,216 +222,98 @@ def parse_event(event: object) -> list[S3Object]:
 # --- internals -------------------------------------------------------------
 
 
-def _tname(value: object) -> str:
-    return "null" if value is None else type(value).__name__
-
-
-def _describe(value: object) -> str:
-    if isinstance(value, dict):
-        return "object with keys " + ", ".join(sorted(map(str, value))[:8]) if value else "{}"
-    return _tname(value)
-
-
-def _join(where: str, name: str) -> str:
-    return f"{where}.{name}" if where else name
-
-
-def _obj(parent: dict[str, Any], name: str, where: str) -> dict[str, Any]:
-    value = parent.get(name)
-    if isinstance(value, dict):
-        return value
-    path = _join(where, name)
-    raise S3EventError(
-        path, "missing" if value is None else f"expected object, got {_tname(value)}"
-    )
-
-
-def _str(parent: dict[str, Any], name: str, where: str) -> str:
-    value = parent.get(name)
-    if isinstance(value, str) and value:
-        return value
-    path = _join(where, name)
-    if value is None:
-        raise S3EventError(path, "missing")
-    if value == "":
-        raise S3EventError(path, "empty")
-    raise S3EventError(path, f"expected string, got {_tname(value)}")
-
-
-def _opt_str(parent: dict[str, Any] | None, name: str, where: str) -> str | None:
-    if parent is None:
-        return None
-    value = parent.get(name)
-    if value is None or isinstance(value, str):
-        return value
-    raise S3EventError(_join(where, name), f"expected string, got {_tname(value)}")
-
-
-def _opt_obj(parent: dict[str, Any], name: str, where: str) -> dict[str, Any] | None:
-    value = parent.get(name)
-    if value is None or isinstance(value, dict):
-        return value
-    raise S3EventError(_join(where, name), f"expected object, got {_tname(value)}")
-
-
-def _size(parent: dict[str, Any], name: str, where: str) -> int | None:
-    value = parent.get(name)
-    if value is None:
-        return None
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return value
-    raise S3EventError(_join(where, name), f"expected non-negative integer, got {value!r}")
-
-
-def _time(parent: dict[str, Any], name: str, where: str) -> datetime:
-    text = _str(parent, name, where)
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise S3EventError(_join(where, name), f"not an ISO 8601 timestamp: {text!r}") from None
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
-def _json(text: object, where: str) -> object:
-    if isinstance(text, dict):  # already decoded (e.g. test tooling); accept
-        return text
-    if not isinstance(text, str):
-        raise S3EventError(
-            where, "missing" if text is None else f"expected JSON string, got {_tname(text)}"
-        )
-    try:
-        return json.loads(text)
-    except ValueError as exc:
-        raise S3EventError(where, f"not valid JSON ({exc})") from None
-
-
-def _is_eventbridge(doc: dict[str, Any]) -> bool:
+def _is_eventbridge(doc: "dict[str, Any]") -> bool:
     return doc.get("source") == "aws.s3" and "detail-type" in doc
 
 
-def _document(doc: object, where: str, out: list[S3Object], skipped: list[str]) -> None:
-    """A decoded JSON document: S3 notification, TestEvent, SNS envelope or EventBridge."""
-    if not isinstance(doc, dict):
-        raise S3EventError(where, f"expected a JSON object, got {_tname(doc)}")
-    if doc.get("Event") == "s3:TestEvent":
-        skipped.append(where or "event")
-        return
-    if _is_eventbridge(doc):
-        out.append(_eventbridge(doc, where))
-        return
-    if doc.get("Type") == "Notification" and "Message" in doc:  # SNS envelope
-        path = _join(where, "Message")
-        _document(_json(doc["Message"], path), path, out, skipped)
-        return
-    records = doc.get("Records")
-    if not isinstance(records, list):
-        problem = "missing" if records is None else f"expected a list, got {_tname(records)}"
-        raise S3EventError(
-            _join(where, "Records"), f"{problem} (not an S3 notification: {_describe(doc)})"
-        )
-    for i, rec in enumerate(records):
-        _entry(rec, f"{_join(where, 'Records')}[{i}]", out, skipped)
+_BAD: "Any" = object()  # fails the type checks below
+_fromisoformat = datetime.fromisoformat
+_tuple_new = tuple.__new__
 
 
-def _entry(rec: object, where: str, out: list[S3Object], skipped: list[str]) -> None:
-    """One element of a Records[] list: an S3, SQS or SNS record."""
-    if not isinstance(rec, dict):
-        raise S3EventError(where, f"expected object, got {_tname(rec)}")
-    source = rec.get("eventSource", rec.get("EventSource"))
-    if source == "aws:s3":
-        out.append(_s3_record(rec, where))
-    elif source == "aws:sqs":
-        path = f"{where}.body"
-        _document(_json(rec.get("body"), path), path, out, skipped)
-    elif source == "aws:sns":
-        path = f"{where}.Sns.Message"
-        _document(_json(_obj(rec, "Sns", where).get("Message"), path), path, out, skipped)
-    elif source is None:
-        raise S3EventError(f"{where}.eventSource", "missing")
-    else:
-        raise S3EventError(
-            f"{where}.eventSource", f"expected aws:s3, aws:sqs or aws:sns, got {source!r}"
-        )
+def _s3_fast(rec: object) -> S3Object | None:
+    """A well-formed S3 notification record, checked inline with no path strings.
 
-
-def _event_name(name: str) -> str:
-    return name[3:] if name.startswith("s3:") else name
-
-
-def _s3_record(rec: dict[str, Any], where: str) -> S3Object:
-    s3 = _obj(rec, "s3", where)
-    s3w = f"{where}.s3"
-    bucket = _obj(s3, "bucket", s3w)
-    obj = _obj(s3, "object", s3w)
-    ow = f"{s3w}.object"
-    raw_key = _str(obj, "key", ow)
-    try:  # S3 percent-encodes UTF-8 with '+' for space
-        key = unquote_plus(raw_key)
-    except UnicodeDecodeError:
-        raise S3EventError(f"{ow}.key", f"not URL-encoded UTF-8: {raw_key!r}") from None
-    return S3Object(
-        bucket=_str(bucket, "name", f"{s3w}.bucket"),
-        key=key,
-        raw_key=raw_key,
-        event_name=_event_name(_str(rec, "eventName", where)),
-        event_time=_time(rec, "eventTime", where),
-        region=_str(rec, "awsRegion", where),
-        size=_size(obj, "size", ow),
-        etag=_opt_str(obj, "eTag", ow),
-        version_id=_opt_str(obj, "versionId", ow),
-        sequencer=_opt_str(obj, "sequencer", ow),
-        principal_id=_opt_str(
-            _opt_obj(rec, "userIdentity", where), "principalId", f"{where}.userIdentity"
-        ),
-        request_id=_opt_str(
-            _opt_obj(rec, "responseElements", where),
-            "x-amz-request-id",
-            f"{where}.responseElements",
-        ),
-        source_ip=_opt_str(
-            _opt_obj(rec, "requestParameters", where),
-            "sourceIPAddress",
-            f"{where}.requestParameters",
-        ),
-        configuration_id=_opt_str(s3, "configurationId", s3w),
+    Returns None on anything unusual; the caller then parses the record again with
+    ``_s3_record``, which gives the same result or raises the precise S3EventError.
+    (Stricter than ``_s3_record`` is fine here; more lenient is not.)
+    """
+    try:
+        if rec.__class__ is not dict or rec["eventSource"] != "aws:s3":
+            return None
+        s3 = rec["s3"]
+        bucket = s3["bucket"]
+        obj = s3["object"]
+        name = bucket["name"]
+        raw_key = obj["key"]
+        event_name = rec["eventName"]
+        region = rec["awsRegion"]
+        when = rec["eventTime"]
+    except (KeyError, TypeError):
+        return None
+    if not (
+        s3.__class__ is bucket.__class__ is obj.__class__ is dict
+        and name.__class__ is raw_key.__class__ is event_name.__class__ is str
+        and region.__class__ is when.__class__ is str
+        and name
+        and raw_key
+        and event_name
+        and region
+    ):
+        return None
+    ui = rec.get("userIdentity")
+    rp = rec.get("requestParameters")
+    re_ = rec.get("responseElements")
+    principal = ui.get("principalId") if ui.__class__ is dict else (None if ui is None else _BAD)
+    source_ip = (
+        rp.get("sourceIPAddress") if rp.__class__ is dict else (None if rp is None else _BAD)
     )
-
-
-def _eventbridge(doc: dict[str, Any], where: str) -> S3Object:
-    detail_type = _str(doc, "detail-type", where)
-    detail = _obj(doc, "detail", where)
-    dw = _join(where, "detail")
-    obj = _obj(detail, "object", dw)
-    ow = f"{dw}.object"
-    key = _str(obj, "key", ow)  # EventBridge keys are not URL-encoded
-    reason = _opt_str(detail, "reason", dw)
-    deletion = _opt_str(detail, "deletion-type", dw)
-    prefix = _EB_NAMES.get(detail_type, detail_type.replace(" ", ""))
-    if detail_type == "Object Created":
-        name = f"{prefix}:{_EB_CREATED.get(reason or '', reason or 'Put')}"
-    elif detail_type == "Object Deleted":
-        if reason == "Lifecycle Expiration":
-            prefix = "LifecycleExpiration"
-        suffix = "DeleteMarkerCreated" if deletion == "Delete Marker Created" else "Delete"
-        name = f"{prefix}:{suffix}"
-    else:
-        name = prefix
-    return S3Object(
-        bucket=_str(_obj(detail, "bucket", dw), "name", f"{dw}.bucket"),
-        key=key,
-        raw_key=key,
-        event_name=name,
-        event_time=_time(doc, "time", where),
-        region=_str(doc, "region", where),
-        size=_size(obj, "size", ow),
-        etag=_opt_str(obj, "etag", ow),
-        version_id=_opt_str(obj, "version-id", ow),
-        sequencer=_opt_str(obj, "sequencer", ow),
-        principal_id=_opt_str(detail, "requester", dw),
-        request_id=_opt_str(detail, "request-id", dw),
-        source_ip=_opt_str(detail, "source-ip-address", dw),
-        event_source="aws:s3",
-        detail_type=detail_type,
-        reason=reason,
-        deletion_type=deletion,
+    request_id = (
+        re_.get("x-amz-request-id") if re_.__class__ is dict else (None if re_ is None else _BAD)
+    )
+    size = obj.get("size")
+    etag = obj.get("eTag")
+    version_id = obj.get("versionId")
+    sequencer = obj.get("sequencer")
+    config = s3.get("configurationId")
+    if not (
+        (size is None or (size.__class__ is int and size >= 0))
+        and (etag is None or etag.__class__ is str)
+        and (version_id is None or version_id.__class__ is str)
+        and (sequencer is None or sequencer.__class__ is str)
+        and (principal is None or principal.__class__ is str)
+        and (request_id is None or request_id.__class__ is str)
+        and (source_ip is None or source_ip.__class__ is str)
+        and (config is None or config.__class__ is str)
+    ):
+        return None
+    try:
+        event_time = _fromisoformat(when)
+        key = unquote_plus(raw_key) if "%" in raw_key or "+" in raw_key else raw_key
+    except ValueError:  # includes UnicodeDecodeError
+        return None
+    if event_time.tzinfo is None:
+        event_time = event_time.replace(tzinfo=UTC)
+    return _tuple_new(  # == S3Object(...) without the keyword/default handling
+        S3Object,
+        (
+            name,
+            key,
+            raw_key,
+            event_name[3:] if event_name.startswith("s3:") else event_name,
+            event_time,
+            region,
+            size,
+            etag,
+            version_id,
+            sequencer,
+            principal,
+            request_id,
+            source_ip,
+            config,
+            "aws:s3",
+            None,
+            None,
+            None,
+        ),
     )

@@ -1,7 +1,5 @@
 """Dependency-free structured logging: one JSON object per line on stdout."""
 
-from __future__ import annotations
-
 import json
 import os
 import sys
@@ -13,7 +11,7 @@ if TYPE_CHECKING:
 LEVELS = {"DEBUG": 10, "INFO": 20, "WARNING": 30, "ERROR": 40, "CRITICAL": 50}
 
 # Where lines go; None means sys.stdout at call time (what CloudWatch Logs captures).
-stream: TextIO | None = None
+stream: "TextIO | None" = None
 
 
 def enabled(level: str) -> bool:

@@ -1,7 +1,5 @@
 """The default processor and loading a user processor from S3_EVENT_PROCESSOR."""
 
-from __future__ import annotations
-
 import functools
 import os
 
@@ -29,13 +27,13 @@ def request_id(context: object) -> str | None:
     return rid if isinstance(rid, str) else None
 
 
-def iso(dt: datetime) -> str:
+def iso(dt: "datetime") -> str:
     """ISO 8601 with millisecond precision; UTC as 'Z'."""
     text: str = dt.isoformat(timespec="milliseconds")
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-def record_line(record: S3Object, context: object) -> dict[str, Any]:
+def record_line(record: "S3Object", context: object) -> "dict[str, Any]":
     """The fields of the ``s3_object`` log line (the integration-test contract)."""
     return {
         "requestId": request_id(context),
@@ -53,12 +51,12 @@ def record_line(record: S3Object, context: object) -> dict[str, Any]:
     }
 
 
-def log_record(record: S3Object, context: object) -> None:
+def log_record(record: "S3Object", context: object) -> None:
     """Default processor: log one ``s3_object`` JSON line per record."""
     log.emit("INFO", "s3_object", **record_line(record, context))
 
 
-def load_processor(spec: str) -> Processor:
+def load_processor(spec: str) -> "Processor":
     """Import ``package.module:function`` and return the callable."""
     module_name, sep, attr = spec.strip().partition(":")
     if not sep or not module_name or not attr:
@@ -86,10 +84,10 @@ def load_processor(spec: str) -> Processor:
 
 
 @functools.cache
-def _cached(spec: str) -> Processor:
+def _cached(spec: str) -> "Processor":
     return load_processor(spec) if spec.strip() else log_record
 
 
-def get_processor() -> Processor:
+def get_processor() -> "Processor":
     """The processor selected by S3_EVENT_PROCESSOR (loaded once per value, cached)."""
     return _cached(os.environ.get(ENV_VAR, ""))

@@ -787,3 +787,11 @@ run "package_file_not_a_zip" {
   }
   expect_failures = [var.package_file]
 }
+
+run "kms_key_alias_arn_refused" {
+  command = plan
+  variables {
+    kms_key_arn = "arn:aws:kms:us-east-1:123456789012:alias/uploads"
+  }
+  expect_failures = [var.kms_key_arn]
+}

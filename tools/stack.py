@@ -98,7 +98,9 @@ class Stack:
 
     def destroy_target(self, address: str) -> None:
         """Destroy one resource or module of the stack, keeping the rest."""
-        self._check("destroy", "destroy", auto_approve=IsFlagged, target=address, var=self.variables)
+        self._check(
+            "destroy", "destroy", auto_approve=IsFlagged, target=address, var=self.variables
+        )
 
     def destroy(self) -> None:
         try:

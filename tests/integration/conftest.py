@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from localstack_client.session import Session
 
+from tests.integration.support import destroy
 from tools.stack import REGION, REPO, Stack, endpoint
 
 
@@ -45,4 +46,4 @@ def basic(aws: Session) -> Iterator[tuple[Stack, dict[str, Any]]]:
     outputs = stack.apply()
     yield stack, outputs
     if (stack.directory / "terraform.tfstate").exists():
-        stack.destroy()
+        destroy(aws, stack, outputs["bucket_name"])

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from localstack_client.session import Session
 
+from tests.integration.support import destroy
 from tools.stack import REPO, Stack, log_records, wait_for
 
 SETTLE = 3.0  # seconds to wait for deliveries that must NOT come
@@ -76,7 +77,7 @@ def test_plan_after_apply_and_rebuild_shows_no_changes(basic) -> None:
 
 def test_destroy_leaves_nothing_behind(aws: Session, basic) -> None:
     stack, out = basic
-    stack.destroy()
+    destroy(aws, stack, out["bucket_name"])
 
     s3, lam, iam, logs, sqs = (aws.client(n) for n in ("s3", "lambda", "iam", "logs", "sqs"))
     buckets = [b["Name"] for b in s3.list_buckets()["Buckets"]]

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import ast
 import copy
-import dataclasses
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from handler import S3EventError, S3Object, parse_event
-from handler.events import parse_message, split_event
+from handler.events import Message, parse_message, split_event
 from handler.samples import SHAPES, make_event, s3_record, wrap
+
+REPO = Path(__file__).resolve().parents[2]
 
 WHEN = datetime(2025, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
 TEST_EVENT = {
@@ -204,13 +207,27 @@ def test_nested_paths_in_errors() -> None:
         parse_event(eb)
 
 
-def test_record_is_frozen_slotted_dataclass() -> None:
+def test_record_is_immutable_slotted_and_comparable() -> None:
     [r] = parse_event(direct("k", size=1))
-    assert dataclasses.is_dataclass(r)
     assert not hasattr(r, "__dict__")
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(AttributeError):
         r.key = "other"  # type: ignore[misc]
-    assert hash(r) == hash(dataclasses.replace(r))
+    with pytest.raises(AttributeError):
+        r.other = "x"  # type: ignore[attr-defined]
+    with pytest.raises(AttributeError):
+        del r.key  # type: ignore[misc]
+    copy_ = r._replace()
+    assert copy_ == r and copy_ is not r and hash(copy_) == hash(r)
+    assert r._replace(size=2) != r
+    assert r != tuple(r)  # equal only to another S3Object
+    assert (r == tuple(r)) is False
+    assert {r: 1}[copy_] == 1
+    assert repr(r).startswith("S3Object(bucket='b', key='k', raw_key='k', ")
+    assert r._asdict()["size"] == 1
+    assert S3Object._fields[:3] == ("bucket", "key", "raw_key")
+    minimal = S3Object("b", "k", "k", "ObjectCreated:Put", WHEN, "r")
+    assert minimal.size is None and minimal.event_source == "aws:s3"
+    assert minimal.deletion_type is None
 
 
 def test_idempotency_key() -> None:
@@ -224,9 +241,9 @@ def test_idempotency_key() -> None:
         sequencer="00AB",
     )
     assert base.idempotency_key == "s3://b/a%20b/c%23d#ObjectCreated:Put@seq:00AB"
-    versioned = dataclasses.replace(base, version_id="v1")
+    versioned = base._replace(version_id="v1")
     assert versioned.idempotency_key == "s3://b/a%20b/c%23d#ObjectCreated:Put@v:v1"
-    deleted = dataclasses.replace(versioned, event_name="ObjectRemoved:Delete")
+    deleted = versioned._replace(event_name="ObjectRemoved:Delete")
     assert deleted.idempotency_key != versioned.idempotency_key
     # stable: same event delivered twice (even via another shape) -> same key
     e1 = make_event("put", "b", "x y", shape="sqs", when=WHEN, version_id="v")
@@ -235,3 +252,31 @@ def test_idempotency_key() -> None:
     direct_ev = make_event("put", "b", "x y", shape="direct", when=WHEN, version_id="v")
     eb = make_event("put", "b", "x y", shape="eventbridge", when=WHEN, version_id="v")
     assert parse_event(direct_ev)[0].idempotency_key == parse_event(eb)[0].idempotency_key
+
+
+def test_runtime_record_type_matches_the_static_one() -> None:
+    # handler.events builds S3Object's base with collections.namedtuple (cheap cold
+    # start); the stub handler/_types.pyi spells the same class for mypy.  They must
+    # agree, and the fast parser fills all 18 fields positionally.
+    stub = ast.parse((REPO / "handler" / "_types.pyi").read_text())
+    [cls] = [n for n in stub.body if isinstance(n, ast.ClassDef)]
+    fields = [n for n in cls.body if isinstance(n, ast.AnnAssign)]
+    names = tuple(n.target.id for n in fields if isinstance(n.target, ast.Name))
+    defaults = {
+        n.target.id: ast.literal_eval(n.value)
+        for n in fields
+        if isinstance(n.target, ast.Name) and n.value is not None
+    }
+    assert S3Object._fields == names
+    assert S3Object._field_defaults == defaults
+    assert len(names) == 18
+
+
+def test_message_basics() -> None:
+    [msg] = split_event(direct("k"))
+    assert msg.where == "Records[0]" and msg.message_id is None and not msg.is_sqs
+    assert msg == Message("Records[0]", direct("k")["Records"][0])
+    assert msg != Message("Records[1]", msg.raw)
+    assert repr(msg).startswith("Message(where='Records[0]', raw={")
+    msg.message_id = "m"  # mutable, like the dataclass it replaced
+    assert msg.message_id == "m"

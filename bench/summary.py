@@ -1,0 +1,265 @@
+"""One table over every benchmark's JSON in build/bench/: metric, value, target, PASS/MISS.
+
+Reads cold_start.json (bench/cold_start.py), parse.json (bench/parse.py), zip_size.json
+(bench/zip_size.py), e2e.json (bench/e2e.py) and deploy.json (bench/deploy.py); a file that is
+missing shows as n/a. Targets are the ones below (the zip's comes from its own JSON); rows
+without a target are informational. Exit status is 0 unless no result file exists: this
+reports, it does not gate. Writes build/bench/summary.json.
+
+Usage: python bench/summary.py
+"""
+
+from __future__ import annotations
+
+import json
+import operator
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+RESULTS = REPO / "build" / "bench"
+
+# Targets. A benchmark's own JSON wins when it carries one (cold_start.json: target_added_ms,
+# target_ratio; parse.json: target_ratio; zip_size.json: target_bytes); these are the
+# fallbacks, equal to the scripts' constants.
+COLD_START_ADDED_MS_MAX = 15.0  # our import + one event, zip contents, no .pyc
+COLD_START_VS_POWERTOOLS_MIN = 5.0  # Powertools' added cold start / ours
+PARSE_VS_POWERTOOLS_MIN = 2.0  # our records/s / Powertools'
+E2E_COLD_MS_MAX = 2000.0  # first upload after apply -> handler done (emulator)
+E2E_WARM_P99_MS_MAX = 250.0
+DEPLOY_APPLY_RATIO_MAX = 1.3  # module apply / minimal stack apply
+
+Compare = Callable[[float, float], bool]
+
+
+@dataclass(frozen=True)
+class Row:
+    metric: str
+    value: float | None
+    unit: str = ""
+    target: float | None = None
+    compare: Compare | None = None
+    source: str = ""
+
+    @property
+    def verdict(self) -> str:
+        if self.value is None:
+            return "n/a"
+        if self.target is None or self.compare is None:
+            return "info"
+        return "PASS" if self.compare(self.value, self.target) else "MISS"
+
+    def target_text(self) -> str:
+        if self.target is None or self.compare is None:
+            return "-"
+        sign: dict[Compare, str] = {
+            operator.le: "<=",
+            operator.lt: "<",
+            operator.ge: ">=",
+            operator.eq: "==",
+        }
+        return f"{sign.get(self.compare, '?')} {number(self.target)}{self.unit}"
+
+
+def number(value: float) -> str:
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.2f}" if abs(value) < 100 else f"{value:,.0f}"
+
+
+def load(name: str) -> dict[str, Any] | None:
+    path = RESULTS / name
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def dig(data: dict[str, Any] | None, *keys: str) -> Any:
+    value: Any = data
+    for key in keys:
+        if not isinstance(value, dict) or key not in value:
+            return None
+        value = value[key]
+    return value
+
+
+def cold_start_rows(data: dict[str, Any] | None) -> list[Row]:
+    src = "cold_start.json"
+    added_max = dig(data, "target_added_ms") or COLD_START_ADDED_MS_MAX
+    ratio_min = dig(data, "target_ratio") or COLD_START_VS_POWERTOOLS_MIN
+    verdicts = {v["metric"]: v for v in (dig(data, "verdicts") or []) if isinstance(v, dict)}
+    if not verdicts:  # older cold_start.json: wall-clock results only
+        cases = {r["case"]: r for r in (dig(data, "results") or []) if isinstance(r, dict)}
+        ours = cases.get("ours, zip, no .pyc", {}).get("added_ms")
+        powertools = cases.get("powertools", {}).get("added_ms")
+        ratio = powertools / ours if ours and powertools is not None else None
+        verdicts = {"wall": {"ours_added_ms": ours, "powertools_ratio": ratio}}
+    rows = []
+    for metric in ("wall", "cpu"):
+        v = verdicts.get(metric)
+        if v is None:
+            continue
+        rows += [
+            Row(
+                f"cold start added, zip no .pyc ({metric})",
+                v.get("ours_added_ms"),
+                " ms",
+                added_max,
+                operator.le,
+                src,
+            ),
+            Row(
+                f"cold start: Powertools added / ours ({metric})",
+                v.get("powertools_ratio"),
+                "x",
+                ratio_min,
+                operator.ge,
+                src,
+            ),
+        ]
+    return rows
+
+
+def parse_rows(data: dict[str, Any] | None) -> list[Row]:
+    src = "parse.json"
+    return [
+        Row("parse records/s, ours", dig(data, "records_per_second", "ours"), "/s", source=src),
+        Row(
+            "parse: ours / Powertools",
+            dig(data, "ratio"),
+            "x",
+            dig(data, "target_ratio") or PARSE_VS_POWERTOOLS_MIN,
+            operator.ge,
+            src,
+        ),
+    ]
+
+
+def zip_rows(data: dict[str, Any] | None) -> list[Row]:
+    target = dig(data, "target_bytes")
+    return [
+        Row(
+            "handler zip size",
+            dig(data, "bytes"),
+            " B",
+            target,
+            operator.lt if target is not None else None,
+            "zip_size.json",
+        )
+    ]
+
+
+def e2e_rows(data: dict[str, Any] | None) -> list[Row]:
+    src = "e2e.json"
+    drain = dig(data, "burst", "drain_log_ts_s")
+    matching = dig(data, "burst", "matching")
+    label = f"burst {matching} (+{matching} other): drain" if matching else "burst: drain"
+    return [
+        Row(
+            "e2e cold upload -> handler done (log-ts)",
+            dig(data, "cold", "log_ts_ms"),
+            " ms",
+            E2E_COLD_MS_MAX,
+            operator.le,
+            src,
+        ),
+        Row("e2e warm p50 (log-ts)", dig(data, "warm", "log_ts_ms", "p50"), " ms", source=src),
+        Row(
+            "e2e warm p99 (log-ts)",
+            dig(data, "warm", "log_ts_ms", "p99"),
+            " ms",
+            E2E_WARM_P99_MS_MAX,
+            operator.le,
+            src,
+        ),
+        Row(f"{label} (log-ts)", drain, " s", source=src),
+        Row("burst: missing", dig(data, "burst", "missing"), "", 0, operator.eq, src),
+        Row("burst: duplicates", dig(data, "burst", "duplicates"), "", source=src),
+        Row(
+            "burst: non-matching handled",
+            dig(data, "burst", "non_matching_handled"),
+            "",
+            0,
+            operator.eq,
+            src,
+        ),
+    ]
+
+
+def deploy_rows(data: dict[str, Any] | None) -> list[Row]:
+    src = "deploy.json"
+    module = dig(data, "stacks", "module", "steps")
+    minimal = dig(data, "stacks", "minimal", "steps")
+    changes = dig(data, "stacks", "module", "replan_changes")
+    return [
+        Row("deploy: module apply", dig(module, "apply", "median_s"), " s", source=src),
+        Row("deploy: minimal apply", dig(minimal, "apply", "median_s"), " s", source=src),
+        Row(
+            "deploy: apply module / minimal",
+            dig(data, "ratios", "apply"),
+            "x",
+            DEPLOY_APPLY_RATIO_MAX,
+            operator.le,
+            src,
+        ),
+        Row("deploy: destroy module / minimal", dig(data, "ratios", "destroy"), "x", source=src),
+        Row(
+            "deploy: plan after apply shows changes",
+            None if changes is None else int(changes),
+            "",
+            0,
+            operator.eq,
+            src,
+        ),
+    ]
+
+
+def main() -> int:
+    files = ("cold_start.json", "parse.json", "zip_size.json", "e2e.json", "deploy.json")
+    data = {name: load(name) for name in files}
+    rows = [
+        *cold_start_rows(data["cold_start.json"]),
+        *parse_rows(data["parse.json"]),
+        *zip_rows(data["zip_size.json"]),
+        *e2e_rows(data["e2e.json"]),
+        *deploy_rows(data["deploy.json"]),
+    ]
+    print(f"{'metric':44} {'value':>14} {'target':>14}  result")
+    for row in rows:
+        value = "-" if row.value is None else f"{number(row.value)}{row.unit}"
+        print(f"{row.metric:44} {value:>14} {row.target_text():>14}  {row.verdict}")
+    verdicts = [r.verdict for r in rows]
+    print(
+        f"\n{verdicts.count('PASS')} PASS, {verdicts.count('MISS')} MISS, "
+        f"{verdicts.count('n/a')} n/a (missing: "
+        f"{', '.join(n for n, d in data.items() if d is None) or 'none'})"
+    )
+    out = RESULTS / "summary.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(
+        json.dumps(
+            [
+                {
+                    "metric": r.metric,
+                    "value": r.value,
+                    "unit": r.unit.strip(),
+                    "target": r.target_text(),
+                    "result": r.verdict,
+                    "source": r.source,
+                }
+                for r in rows
+            ],
+            indent=2,
+        )
+        + "\n"
+    )
+    return 0 if any(d is not None for d in data.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
