@@ -13,6 +13,9 @@ PY           := $(CURDIR)/$(VENV)/bin/python
 BUILD        := $(CURDIR)/build
 ZIP          := $(BUILD)/handler.zip
 EMULATOR     ?= localstack
+EMULATORS    ?= localstack ministack
+# Run a command with the emulator up: reuses one that answers, stops only what it started.
+WITH_EMULATOR = $(PY) emulator/ctl.py run --emulator
 EXAMPLES     := $(wildcard examples/*)
 
 # Terraform CLI config written by this Makefile: the provider filesystem mirror when one is on
@@ -75,7 +78,7 @@ package: $(VENV)/.installed ## Build build/handler.zip from handler/ (same bytes
 lint: $(VENV)/.installed $(TFRC) package ## ruff, mypy --strict, terraform fmt/validate
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy handler tools
+	$(VENV)/bin/mypy handler tools emulator/ctl.py bench
 	terraform fmt -check -recursive -diff
 	terraform init -backend=false -input=false >/dev/null && terraform validate -no-color
 	@for d in $(EXAMPLES); do \
@@ -102,11 +105,11 @@ unit: $(VENV)/.installed $(TFRC) package ## Unit tests (handler against recorded
 	$(PY) -m pytest tests/unit tests/terraform
 
 .PHONY: integration
-integration: $(VENV)/.installed $(TFRC) package ## End-to-end tests: real terraform apply/destroy on the embedded emulator
-	@$(PY) emulator/ctl.py start --emulator $(EMULATOR); \
-	rc=0; eval "$$($(PY) emulator/ctl.py env --emulator $(EMULATOR))"; \
-	$(PY) -m pytest -m integration tests/integration || rc=$$?; \
-	$(PY) emulator/ctl.py stop --emulator $(EMULATOR); exit $$rc
+integration: $(VENV)/.installed $(TFRC) package ## End-to-end tests on each of EMULATORS (LocalStack, MiniStack): real terraform apply/destroy
+	@for e in $(EMULATORS); do \
+	  echo "=== end-to-end tests on $$e"; \
+	  $(WITH_EMULATOR) $$e -- $(PY) -m pytest -m integration tests/integration || exit 1; \
+	done
 
 .PHONY: test
 test: lint tftest checkov unit integration ## Everything CI runs: static checks, unit, terraform test, e2e
@@ -115,22 +118,15 @@ test: lint tftest checkov unit integration ## Everything CI runs: static checks,
 
 .PHONY: demo
 demo: $(VENV)/.installed $(TFRC) package ## Apply examples/basic on the embedded emulator, upload, show the handler's log line
-	@$(PY) emulator/ctl.py start --emulator $(EMULATOR); \
-	rc=0; eval "$$($(PY) emulator/ctl.py env --emulator $(EMULATOR))"; \
-	$(PY) tools/demo.py || rc=$$?; \
-	$(PY) emulator/ctl.py stop --emulator $(EMULATOR); exit $$rc
+	$(WITH_EMULATOR) $(EMULATOR) -- $(PY) tools/demo.py
 
 .PHONY: bench
 bench: $(VENV)/.installed $(TFRC) package ## Benchmarks: cold start, parse, zip size, e2e and deploy time on the emulator, summary
 	$(PY) bench/cold_start.py
 	$(PY) bench/parse.py
 	$(PY) bench/zip_size.py
-	@$(PY) emulator/ctl.py start --emulator $(EMULATOR); \
-	rc=0; eval "$$($(PY) emulator/ctl.py env --emulator $(EMULATOR))"; \
-	$(PY) bench/e2e.py --burst 1000 || rc=$$?; \
-	$(PY) bench/deploy.py || rc=$$?; \
-	$(PY) emulator/ctl.py stop --emulator $(EMULATOR); \
-	$(PY) bench/summary.py; exit $$rc
+	$(WITH_EMULATOR) $(EMULATOR) -- $(SHELL) -c '$(PY) bench/e2e.py --burst 1000 && $(PY) bench/deploy.py'
+	$(PY) bench/summary.py
 
 .PHONY: emulator-start emulator-stop
 emulator-start: ## Start the emulator (reuses one already answering at AWS_ENDPOINT_URL)

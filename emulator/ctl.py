@@ -477,8 +477,9 @@ def status(emulator: Emulator) -> int:
     return 0
 
 
-def env(emulator: Emulator) -> int:
-    values = {
+def env_vars(emulator: Emulator) -> dict[str, str]:
+    """What a client (terraform, boto3, the tests) needs to talk to the emulator."""
+    return {
         "AWS_ENDPOINT_URL": endpoint_for(emulator),
         "AWS_ACCESS_KEY_ID": "test",
         "AWS_SECRET_ACCESS_KEY": "test",
@@ -486,19 +487,47 @@ def env(emulator: Emulator) -> int:
         "AWS_REGION": REGION,
         "EMULATOR": emulator.name,
     }
-    for key, value in values.items():
+
+
+def env(emulator: Emulator) -> int:
+    for key, value in env_vars(emulator).items():
         print(f"export {key}={value}")
     return 0
 
 
+def run(emulator: Emulator, command: list[str]) -> int:
+    """Start the emulator (or reuse one), run a command with env_vars, stop what we started."""
+    if not command:
+        raise SetupError("run needs a command after --, e.g. `ctl.py run -- pytest tests/`")
+    code = start(emulator)
+    if code != 0:
+        return code
+    try:
+        environment = {**os.environ, **env_vars(emulator)}
+        return subprocess.run(command, env=environment, check=False).returncode
+    except OSError as e:
+        raise SetupError(f"cannot run {command[0]!r}: {e.strerror}") from None
+    finally:
+        stop(emulator)
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("command", choices=("start", "stop", "status", "env"))
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0] if __doc__ else None,
+        epilog="run: ctl.py run [--emulator NAME] -- COMMAND [ARGS...]",
+    )
+    parser.add_argument("command", choices=("start", "stop", "status", "env", "run"))
     parser.add_argument("--emulator", choices=sorted(EMULATORS), default="localstack")
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    command = argv[argv.index("--") + 1 :] if "--" in argv else []
+    args = parser.parse_args(argv[: argv.index("--")] if "--" in argv else argv)
     emulator = EMULATORS[args.emulator]
     commands = {"start": start, "stop": stop, "status": status, "env": env}
     try:
+        if args.command == "run":
+            return run(emulator, command)
+        if command:
+            parser.error(f"{args.command} takes no command after --")
         return commands[args.command](emulator)
     except SetupError as e:
         print(f"error: {e}", file=sys.stderr)
