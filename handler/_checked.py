@@ -11,7 +11,15 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from .events import S3EventError, S3Object, _is_eventbridge, _s3_fast, unquote_plus
+from . import log
+from .events import (
+    Message,
+    S3EventError,
+    S3Object,
+    _is_eventbridge,
+    _s3_fast,
+    unquote_plus,
+)
 
 TYPE_CHECKING = False  # typing is not imported at run time (cold start)
 if TYPE_CHECKING:
@@ -277,3 +285,81 @@ def _eventbridge(doc: dict[str, Any], where: str) -> S3Object:
         reason=reason,
         deletion_type=deletion,
     )
+
+
+# --- failures, for handler.handle (its success path does not import this) ---
+
+
+def _event_error(rid: str | None, exc: S3EventError, event: object) -> None:
+    log.emit(
+        "ERROR", "s3_event_error", requestId=rid, error=str(exc), where=exc.where, record=event
+    )
+
+
+def _message_error(
+    rid: str | None, exc: S3EventError, msg: Message
+) -> tuple[Message, str, BaseException]:
+    log.emit(
+        "ERROR",
+        "s3_event_error",
+        requestId=rid,
+        error=str(exc),
+        where=exc.where,
+        messageId=msg.message_id,
+        record=msg.raw,
+    )
+    return msg, str(exc), exc
+
+
+def _skipped(rid: str | None, tests: list[str]) -> None:
+    for where in tests:
+        log.emit("INFO", "s3_test_event_skipped", requestId=rid, where=where)
+
+
+def _processor_failed(
+    rid: str | None, exc: Exception, msg: Message, record: S3Object
+) -> tuple[Message, str, BaseException]:
+    error = f"{type(exc).__name__}: {exc}"
+    log.emit(
+        "ERROR",
+        "processor_failed",
+        requestId=rid,
+        error=error,
+        where=msg.where or "event",
+        messageId=msg.message_id,
+        bucket=record.bucket,
+        key=record.key,
+        record=msg.raw,
+    )
+    return msg, error, exc
+
+
+def _summary(
+    messages: list[Message],
+    sqs: bool,
+    processed: int,
+    skipped: int,
+    failures: list[tuple[Message, str, BaseException]],
+) -> dict[str, Any]:
+    from .app import ProcessingError  # noqa: PLC0415 - handler.app imports this module
+
+    summary: dict[str, Any] = {
+        "processed": processed,
+        "skipped": skipped,
+        "failed": len({id(m) for m, _, _ in failures}),
+    }
+    if sqs:
+        ids = list(dict.fromkeys(m.message_id for m, _, _ in failures))
+        if None in ids:  # cannot report it per item: fail the whole batch
+            raise ProcessingError("SQS record without messageId failed: " + _names(failures))
+        summary["batchItemFailures"] = [{"itemIdentifier": i} for i in ids]
+    elif failures:
+        text = f"{summary['failed']} of {len(messages)} record(s) failed: {_names(failures)}"
+        if all(isinstance(e, S3EventError) for _, _, e in failures):
+            raise S3EventError(failures[0][0].where, text) from failures[0][2]
+        raise ProcessingError(text) from failures[0][2]
+    return summary
+
+
+def _names(failures: list[tuple[Message, str, BaseException]]) -> str:
+    return "; ".join(f"{m.where or 'event'} ({error})" for m, error, _ in failures)

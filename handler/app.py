@@ -11,8 +11,7 @@ Failure semantics
 Every failure is logged as one JSON line that includes the raw record.
 """
 
-from . import log
-from .events import Message, S3EventError, parse_message, split_event
+from .events import S3EventError, parse_message, split_event
 from .processors import get_processor, request_id
 
 TYPE_CHECKING = False  # typing is not imported at run time (cold start)
@@ -20,6 +19,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
 
+    from .events import Message
     from .processors import Processor
 
     Handler = Callable[[object, object], dict[str, Any]]
@@ -35,9 +35,9 @@ def handle(event: object, context: object, processor: "Processor") -> "dict[str,
     try:
         messages = split_event(event)
     except S3EventError as exc:
-        log.emit(
-            "ERROR", "s3_event_error", requestId=rid, error=str(exc), where=exc.where, record=event
-        )
+        from ._checked import _event_error  # noqa: PLC0415 - failures: see handler.events
+
+        _event_error(rid, exc, event)
         raise
     sqs = any(m.is_sqs for m in messages)
     processed = skipped = 0
@@ -46,59 +46,29 @@ def handle(event: object, context: object, processor: "Processor") -> "dict[str,
         try:
             records, tests = parse_message(msg)
         except S3EventError as exc:
-            log.emit(
-                "ERROR",
-                "s3_event_error",
-                requestId=rid,
-                error=str(exc),
-                where=exc.where,
-                messageId=msg.message_id,
-                record=msg.raw,
-            )
-            failures.append((msg, str(exc), exc))
+            from ._checked import _message_error  # noqa: PLC0415
+
+            failures.append(_message_error(rid, exc, msg))
             continue
-        for where in tests:
-            log.emit("INFO", "s3_test_event_skipped", requestId=rid, where=where)
-        skipped += len(tests)
+        if tests:
+            from ._checked import _skipped  # noqa: PLC0415
+
+            _skipped(rid, tests)
+            skipped += len(tests)
         for record in records:
             try:
                 processor(record, context)
             except Exception as exc:
-                error = f"{type(exc).__name__}: {exc}"
-                log.emit(
-                    "ERROR",
-                    "processor_failed",
-                    requestId=rid,
-                    error=error,
-                    where=msg.where or "event",
-                    messageId=msg.message_id,
-                    bucket=record.bucket,
-                    key=record.key,
-                    record=msg.raw,
-                )
-                failures.append((msg, error, exc))
+                from ._checked import _processor_failed  # noqa: PLC0415
+
+                failures.append(_processor_failed(rid, exc, msg, record))
             else:
                 processed += 1
-    summary: dict[str, Any] = {
-        "processed": processed,
-        "skipped": skipped,
-        "failed": len({id(m) for m, _, _ in failures}),
-    }
-    if sqs:
-        ids = list(dict.fromkeys(m.message_id for m, _, _ in failures))
-        if None in ids:  # cannot report it per item: fail the whole batch
-            raise ProcessingError("SQS record without messageId failed: " + _names(failures))
-        summary["batchItemFailures"] = [{"itemIdentifier": i} for i in ids]
-    elif failures:
-        text = f"{summary['failed']} of {len(messages)} record(s) failed: {_names(failures)}"
-        if all(isinstance(e, S3EventError) for _, _, e in failures):
-            raise S3EventError(failures[0][0].where, text) from failures[0][2]
-        raise ProcessingError(text) from failures[0][2]
-    return summary
+    if sqs or failures:
+        from ._checked import _summary  # noqa: PLC0415
 
-
-def _names(failures: list[tuple[Message, str, BaseException]]) -> str:
-    return "; ".join(f"{m.where or 'event'} ({error})" for m, error, _ in failures)
+        return _summary(messages, sqs, processed, skipped, failures)
+    return {"processed": processed, "skipped": skipped, "failed": 0}
 
 
 def make_handler(processor: "Processor") -> "Handler":
