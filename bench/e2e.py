@@ -46,7 +46,7 @@ sys.path.insert(0, str(REPO))
 import boto3  # type: ignore[import-untyped]  # noqa: E402
 from botocore.config import Config  # type: ignore[import-untyped]  # noqa: E402
 
-from tools.stack import OVERRIDE_FILE, RECORD_MESSAGE, REGION, Stack, endpoint  # noqa: E402
+from tools.stack import OVERRIDE_FILE, REGION, Stack, endpoint, log_lines  # noqa: E402
 
 OUT = REPO / "build" / "bench"
 WORK = OUT / "work"
@@ -92,26 +92,7 @@ class Line:
 
 def handler_lines(logs: Any, group: str, since_ms: int) -> list[Line]:
     """Every s3_object line in the group with an event timestamp >= since_ms."""
-    found: list[Line] = []
-    try:
-        pages = logs.get_paginator("filter_log_events").paginate(
-            logGroupName=group, startTime=since_ms
-        )
-        events = [e for page in pages for e in page.get("events", [])]
-    except logs.exceptions.ResourceNotFoundException:
-        return found
-    for event in events:
-        for text in event["message"].splitlines():
-            start = text.find("{")
-            if start < 0:
-                continue
-            try:
-                value = json.loads(text[start:])
-            except json.JSONDecodeError:
-                continue
-            if isinstance(value, dict) and value.get("message") == RECORD_MESSAGE:
-                found.append(Line(int(event["timestamp"]), value))
-    return found
+    return [Line(ts, record) for ts, record in log_lines(logs, group, since_ms=since_ms)]
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -128,23 +128,31 @@ def wait_for(
 
 def log_records(logs: Any, group: str, message: str = RECORD_MESSAGE) -> list[dict[str, Any]]:
     """Every JSON log line with the given message in a CloudWatch log group."""
-    return [r for r in _json_lines(logs, group) if r.get("message") == message]
+    return [line for _, line in log_lines(logs, group, message)]
 
 
-def _json_lines(logs: Any, group: str) -> Iterator[dict[str, Any]]:
+def log_lines(
+    logs: Any, group: str, message: str = RECORD_MESSAGE, since_ms: int | None = None
+) -> list[tuple[int, dict[str, Any]]]:
+    """(event timestamp in ms, line) for every JSON log line with the given message."""
+    query: dict[str, Any] = {"logGroupName": group}
+    if since_ms is not None:
+        query["startTime"] = since_ms
     try:
-        pages = logs.get_paginator("filter_log_events").paginate(logGroupName=group)
+        pages = logs.get_paginator("filter_log_events").paginate(**query)
         events = [e for page in pages for e in page.get("events", [])]
     except logs.exceptions.ResourceNotFoundException:
-        return
+        return []
+    found = []
     for event in events:
-        for line in event["message"].splitlines():
-            start = line.find("{")
+        for text in event["message"].splitlines():
+            start = text.find("{")
             if start < 0:
                 continue
             try:
-                value = json.loads(line[start:])
+                value = json.loads(text[start:])
             except json.JSONDecodeError:
                 continue
-            if isinstance(value, dict):
-                yield value
+            if isinstance(value, dict) and value.get("message") == message:
+                found.append((int(event["timestamp"]), value))
+    return found
