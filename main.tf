@@ -31,13 +31,15 @@ locals {
   # The module's queue ARN is built from its name, not read from the resource: the AWS provider
   # waits ~25 s for a new queue's attributes to settle, and the role policy (and so the function)
   # need not wait for that. The invoke config, which uses the queue, depends on it explicitly.
-  failure_queue_name      = "${var.name}-failures"
-  failure_destination_arn = var.create_failure_queue ? "arn:${local.partition}:sqs:${data.aws_region.current.name}:${local.account_id}:${local.failure_queue_name}" : var.failure_destination_arn
+  failure_queue_name       = "${var.name}-failures"
+  failure_destination_arn  = var.create_failure_queue ? "arn:${local.partition}:sqs:${data.aws_region.current.name}:${local.account_id}:${local.failure_queue_name}" : var.failure_destination_arn
+  failure_destination_type = var.create_failure_queue ? "sqs" : try(split(":", var.failure_destination_arn)[2], null)
   failure_actions = {
     sqs    = ["sqs:SendMessage"]
     sns    = ["sns:Publish"]
     lambda = ["lambda:InvokeFunction"]
     events = ["events:PutEvents"]
+    s3     = ["s3:PutObject", "s3:ListBucket"] # one object per failed event, in the bucket
   }
 
   # Output keys that any rule of the module's own function would match: the function would
@@ -88,8 +90,8 @@ locals {
         {
           Sid      = "SendFailedEvents"
           Effect   = "Allow"
-          Action   = local.failure_actions[var.create_failure_queue ? "sqs" : split(":", var.failure_destination_arn)[2]]
-          Resource = [local.failure_destination_arn]
+          Action   = local.failure_actions[local.failure_destination_type]
+          Resource = local.failure_destination_type == "s3" ? [local.failure_destination_arn, "${local.failure_destination_arn}/*"] : [local.failure_destination_arn]
         },
       ] : [],
       var.tracing_mode == "Active" ? [

@@ -412,13 +412,13 @@ variable "create_failure_queue" {
 }
 
 variable "failure_destination_arn" {
-  description = "ARN of an SQS queue, SNS topic, Lambda function or EventBridge bus to send failed events to, with create_failure_queue = false."
+  description = "ARN of an SQS queue, SNS topic, Lambda function, EventBridge bus or S3 bucket to send failed events to, with create_failure_queue = false. An S3 bucket (arn:aws:s3:::name) keeps each failed event as an object and applies without the SQS queue's ~25 s provider wait; LocalStack does not accept it."
   type        = string
   default     = null
 
   validation {
-    condition     = var.failure_destination_arn == null || can(regex("^arn:aws[a-zA-Z-]*:(sqs|sns|lambda|events):[a-z0-9-]+:[0-9]{12}:.+$", var.failure_destination_arn))
-    error_message = "failure_destination_arn must be null or the ARN of an SQS queue, SNS topic, Lambda function or EventBridge event bus."
+    condition     = var.failure_destination_arn == null || can(regex("^arn:aws[a-zA-Z-]*:(sqs|sns|lambda|events):[a-z0-9-]+:[0-9]{12}:.+$", var.failure_destination_arn)) || can(regex("^arn:aws[a-zA-Z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.failure_destination_arn))
+    error_message = "failure_destination_arn must be null or the ARN of an SQS queue, SNS topic, Lambda function, EventBridge event bus or S3 bucket (arn:aws:s3:::bucket-name, no key)."
   }
 }
 

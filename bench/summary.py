@@ -93,12 +93,6 @@ def cold_start_rows(data: dict[str, Any] | None) -> list[Row]:
     added_max = dig(data, "target_added_ms") or COLD_START_ADDED_MS_MAX
     ratio_min = dig(data, "target_ratio") or COLD_START_VS_POWERTOOLS_MIN
     verdicts = {v["metric"]: v for v in (dig(data, "verdicts") or []) if isinstance(v, dict)}
-    if not verdicts:  # older cold_start.json: wall-clock results only
-        cases = {r["case"]: r for r in (dig(data, "results") or []) if isinstance(r, dict)}
-        ours = cases.get("ours, zip, no .pyc", {}).get("added_ms")
-        powertools = cases.get("powertools", {}).get("added_ms")
-        ratio = powertools / ours if ours and powertools is not None else None
-        verdicts = {"wall": {"ours_added_ms": ours, "powertools_ratio": ratio}}
     rows = []
     for metric in ("wall", "cpu"):
         v = verdicts.get(metric)
@@ -114,7 +108,7 @@ def cold_start_rows(data: dict[str, Any] | None) -> list[Row]:
                 src,
             ),
             Row(
-                f"cold start: Powertools added / ours ({metric})",
+                f"cold start ratio Powertools/ours ({metric})",  # the worse like-for-like pair
                 v.get("powertools_ratio"),
                 "x",
                 ratio_min,

@@ -387,6 +387,33 @@ run "lambda_and_eventbridge_failure_destinations" {
   }
 }
 
+run "s3_failure_destination" {
+  command = plan
+
+  variables {
+    create_failure_queue    = false
+    failure_destination_arn = "arn:aws:s3:::failed-events"
+  }
+
+  assert {
+    condition = one([for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s if s.Sid == "SendFailedEvents"]) == {
+      Sid      = "SendFailedEvents"
+      Effect   = "Allow"
+      Action   = ["s3:PutObject", "s3:ListBucket"]
+      Resource = ["arn:aws:s3:::failed-events", "arn:aws:s3:::failed-events/*"]
+    }
+    error_message = "An S3 destination needs s3:PutObject on its objects and s3:ListBucket on the bucket, nothing else."
+  }
+  assert {
+    condition     = aws_lambda_function_event_invoke_config.this.destination_config[0].on_failure[0].destination == "arn:aws:s3:::failed-events"
+    error_message = "on_failure must send to the S3 bucket."
+  }
+  assert {
+    condition     = length(aws_sqs_queue.failures) == 0
+    error_message = "No module queue with an S3 destination."
+  }
+}
+
 run "eventbridge_failure_destination" {
   command = plan
 

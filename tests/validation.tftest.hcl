@@ -486,7 +486,16 @@ run "failure_destination_arn_not_supported_service" {
   command = plan
   variables {
     create_failure_queue    = false
-    failure_destination_arn = "arn:aws:s3:::some-bucket"
+    failure_destination_arn = "arn:aws:dynamodb:us-east-1:123456789012:table/failures"
+  }
+  expect_failures = [var.failure_destination_arn]
+}
+
+run "failure_destination_arn_s3_object_not_bucket" {
+  command = plan
+  variables {
+    create_failure_queue    = false
+    failure_destination_arn = "arn:aws:s3:::some-bucket/failed/"
   }
   expect_failures = [var.failure_destination_arn]
 }
