@@ -57,7 +57,7 @@ PAIRS = (
     ("both with .pyc", OURS_PYC_CASE, PT_PYC_CASE, True),
     ("powertools .pyc, ours none", OURS_CASE, PT_PYC_CASE, False),
 )
-HARNESS_CASE = "harness only (json, event)"  # for reference: what (b)-(d) all pay
+HARNESS_CASE = "harness only (json, event)"  # for reference: what every handler case (b)-(e) pays
 
 OURS = """
 import json, sys
