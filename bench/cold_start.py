@@ -117,7 +117,7 @@ def main() -> None:
     args = ap.parse_args()
     _interp.reexec_under(_interp.choose(args.python))
     sys.path.insert(0, str(REPO))
-    from handler.samples import make_event  # noqa: PLC0415
+    from s3_lambda_trigger.samples import make_event  # noqa: PLC0415
     from tools.package import build  # noqa: PLC0415
 
     runs = args.runs

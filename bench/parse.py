@@ -30,7 +30,7 @@ TARGET_RATIO = 2.0
 
 
 def payload() -> dict[str, object]:
-    from handler.samples import make_event  # noqa: PLC0415
+    from s3_lambda_trigger.samples import make_event  # noqa: PLC0415
 
     records = []
     for i in range(N_RECORDS):

@@ -1,13 +1,13 @@
 """Static types for mypy only: a stub with no module behind it, never imported.
 
-handler.events builds ``S3Object``'s base with ``collections.namedtuple`` at run
+handler.model builds ``S3Object``'s base with ``collections.namedtuple`` at run
 time (no ``typing`` import, less to compile on a cold start); this is the same
 class spelled as a ``typing.NamedTuple`` so that mypy knows the fields.  Not in
 the Lambda zip (only *.py is packaged).
 """
 
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 class _S3ObjectFields(NamedTuple):
     bucket: str
@@ -28,3 +28,4 @@ class _S3ObjectFields(NamedTuple):
     detail_type: str | None = None  # EventBridge only
     reason: str | None = None  # EventBridge only: detail.reason
     deletion_type: str | None = None  # EventBridge only: detail.deletion-type
+    raw: dict[str, Any] | None = None  # the JSON record / EventBridge event, as delivered

@@ -1,17 +1,13 @@
-"""Lambda entry point: ``handler.app.lambda_handler``.
+"""The processing loop: ``handler.app.lambda_handler`` runs a processor on every record.
 
-Failure semantics
------------------
-* SQS-wrapped events: each failed message is reported in ``batchItemFailures``
-  so only that message is retried (needs ReportBatchItemFailures on the
-  event source mapping).
-* Direct, SNS and EventBridge events: every record is processed, then, if any
-  failed, one exception naming the failed records is raised so Lambda's async
-  retries / on-failure destination keep the event.
-Every failure is logged as one JSON line that includes the raw record.
+Each message of an event is isolated: a malformed message or a processor that
+raises on one record never stops the others.  What happens to failures (SQS
+partial batch responses, or one exception for async events) is decided in
+handler.report, imported on the first failure only; see its docstring.
 """
 
-from .events import S3EventError, parse_message, split_event
+from .model import S3EventError
+from .parse import parse_message, split_event
 from .processors import get_processor, request_id
 
 TYPE_CHECKING = False  # typing is not imported at run time (cold start)
@@ -19,55 +15,51 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
 
-    from .events import Message
     from .processors import Processor
+    from .report import Failure
 
     Handler = Callable[[object, object], dict[str, Any]]
 
 
-class ProcessingError(RuntimeError):
-    """One or more records of a non-SQS event failed; the message names them."""
-
-
 def handle(event: object, context: object, processor: "Processor") -> "dict[str, Any]":
-    """Parse ``event`` and run ``processor`` on every S3 record in it."""
+    """Parse ``event`` and run ``processor(record, context)`` on every S3 record in it."""
     rid = request_id(context)
     try:
         messages = split_event(event)
     except S3EventError as exc:
-        from ._checked import _event_error  # noqa: PLC0415 - failures: see handler.events
+        from . import report  # noqa: PLC0415 - failures only: see the module docstring
 
-        _event_error(rid, exc, event)
+        report.event_error(rid, exc, event)
         raise
     sqs = any(m.is_sqs for m in messages)
     processed = skipped = 0
-    failures: list[tuple[Message, str, BaseException]] = []
+    failures: list[Failure] = []
     for msg in messages:
         try:
             records, tests = parse_message(msg)
         except S3EventError as exc:
-            from ._checked import _message_error  # noqa: PLC0415
+            from . import report  # noqa: PLC0415
 
-            failures.append(_message_error(rid, exc, msg))
+            failures.append(report.message_error(rid, exc, msg))
             continue
         if tests:
-            from ._checked import _skipped  # noqa: PLC0415
+            from . import report  # noqa: PLC0415
 
-            _skipped(rid, tests)
+            report.skipped(rid, tests)
             skipped += len(tests)
         for record in records:
             try:
                 processor(record, context)
             except Exception as exc:
-                from ._checked import _processor_failed  # noqa: PLC0415
+                from . import report  # noqa: PLC0415
 
-                failures.append(_processor_failed(rid, exc, msg, record))
+                failures.append(report.processor_failed(rid, exc, msg, record))
             else:
                 processed += 1
     if sqs or failures:
-        from ._checked import _summary  # noqa: PLC0415
+        from . import report  # noqa: PLC0415
 
-        return _summary(messages, sqs, processed, skipped, failures)
+        return report.result(messages, sqs, processed, skipped, failures)
     return {"processed": processed, "skipped": skipped, "failed": 0}
 
 

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from datetime import datetime
     from typing import Any
 
-    from .events import S3Object
+    from .model import S3Object
 
     Processor = Callable[[S3Object, Any], object]
 

@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from handler import ProcessingError, S3EventError, S3Object, aws, make_handler
+from handler import ProcessingError, S3EventError, S3Object, make_handler, objects
 from handler import processors as procs
 from handler.app import lambda_handler
-from handler.samples import make_event, s3_record, wrap
+from s3_lambda_trigger.samples import make_event, s3_record, wrap
 
 REPO = Path(__file__).resolve().parents[2]
 WHEN = datetime(2025, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
@@ -110,6 +110,39 @@ def test_sqs_one_bad_message_reported_alone(ctx: Any, logs: Any) -> None:
     assert perr["where"] == "Records[3].body.Records[0].s3.bucket.name"
     assert perr["error"].endswith("s3.bucket.name: missing")
     assert perr["record"] == event["Records"][3]
+
+
+def test_sqs_batch_in_which_every_message_failed_raises(ctx: Any, logs: Any) -> None:
+    # Returning every message in batchItemFailures would count as a success: no Errors
+    # metric, no alarm. Raise instead (the whole batch is retried either way).
+    event = sqs_batch(["a", "b"])
+    del event["Records"][1]["body"]
+    with pytest.raises(
+        ProcessingError, match=r"all 2 message\(s\) of the SQS batch failed"
+    ) as info:
+        make_handler(failing_on("a"))(event, ctx)
+    assert "Records[0] (RuntimeError: cannot handle a)" in str(info.value)
+    assert "Records[1] (Records[1].body: missing)" in str(info.value)
+    assert len(logs.messages("processor_failed")) == 1
+    assert len(logs.messages("s3_event_error")) == 1
+
+
+def test_sqs_batch_with_one_success_reports_items(ctx: Any, logs: Any) -> None:
+    result = make_handler(failing_on("a"))(sqs_batch(["a", "b"]), ctx)
+    assert result["batchItemFailures"] == [{"itemIdentifier": "msg-0"}]
+
+
+def test_processor_sees_the_raw_record(ctx: Any, logs: Any) -> None:
+    # Fields the model does not carry (here Glacier restore data) stay reachable.
+    rec = s3_record("ObjectRestore:Completed", "b", "cold/x.bin", when=WHEN, size=3)
+    rec["glacierEventData"] = {"restoreEventData": {"lifecycleRestoreStorageClass": "GLACIER"}}
+    seen: list[Any] = []
+    for shape in ("direct", "sqs", "sns", "sns-sqs"):
+        make_handler(lambda r, c: seen.append(r.raw))(wrap({"Records": [rec]}, shape), ctx)
+    assert seen == [rec] * 4
+    eb = make_event("put", "b", "k", shape="eventbridge", when=WHEN)
+    make_handler(lambda r, c: seen.append(r.raw))(eb, ctx)
+    assert seen[-1] == eb
 
 
 def test_sqs_all_good_has_empty_batch_item_failures(ctx: Any, logs: Any) -> None:
@@ -233,7 +266,7 @@ def test_handling_does_not_load_boto3(tmp_path: Path) -> None:
     event = tmp_path / "e.json"
     event.write_text(json.dumps(make_event("put", "b", "k")))
     code = (
-        "import handler.app, handler.aws, sys, json\n"
+        "import handler.app, handler.objects, sys, json\n"
         "handler.app.lambda_handler(json.load(open(sys.argv[1])), None)\n"
         "assert 'boto3' not in sys.modules and 'botocore' not in sys.modules\n"
     )
@@ -247,11 +280,11 @@ def test_lazy_cached_client(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    aws.client.cache_clear()
+    objects.s3_client.cache_clear()
     with moto.mock_aws():
-        s3 = aws.client("s3")
-        assert aws.client("s3") is s3  # reused across invocations
+        s3 = objects.s3_client()
+        assert objects.s3_client() is s3  # reused across invocations
         s3.create_bucket(Bucket="unit-bucket")
         s3.put_object(Bucket="unit-bucket", Key="k", Body=b"x")
         assert s3.get_object(Bucket="unit-bucket", Key="k")["Body"].read() == b"x"
-    aws.client.cache_clear()
+    objects.s3_client.cache_clear()

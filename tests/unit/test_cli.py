@@ -1,4 +1,4 @@
-"""python -m handler: event generation round-trips through invoke."""
+"""s3-lambda-trigger event|invoke: event generation round-trips through invoke."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ KEY = "incoming/보고서 1.csv"
 
 def cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "handler", *args], cwd=REPO, input=stdin, capture_output=True,
-        text=True, encoding="utf-8", check=False,
+        [sys.executable, "-m", "s3_lambda_trigger", *args], cwd=REPO, input=stdin,
+        capture_output=True, text=True, encoding="utf-8", check=False,
     )  # fmt: skip
 
 

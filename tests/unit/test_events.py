@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 
 from handler import S3EventError, S3Object, parse_event
-from handler.events import Message, parse_message, split_event
-from handler.samples import SHAPES, make_event, s3_record, wrap
+from handler.model import Message
+from handler.parse import parse_message, split_event
+from s3_lambda_trigger.samples import SHAPES, make_event, s3_record, wrap
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -269,7 +270,7 @@ def test_runtime_record_type_matches_the_static_one() -> None:
     }
     assert S3Object._fields == names
     assert S3Object._field_defaults == defaults
-    assert len(names) == 18
+    assert len(names) == 19 and names[-1] == "raw"
 
 
 def test_message_basics() -> None:
@@ -280,3 +281,14 @@ def test_message_basics() -> None:
     assert repr(msg).startswith("Message(where='Records[0]', raw={")
     msg.message_id = "m"  # mutable, like the dataclass it replaced
     assert msg.message_id == "m"
+
+
+def test_raw_is_kept_but_not_part_of_identity() -> None:
+    event = make_event("put", "b", "k", when=datetime(2025, 1, 2, tzinfo=UTC))
+    [a] = parse_event(event)
+    [b] = parse_event(json.loads(json.dumps(event)))
+    assert a.raw is event["Records"][0]
+    c = b._replace(raw={"other": 1})
+    assert a == b == c and hash(a) == hash(c) and len({a, b, c}) == 1
+    assert "raw=" not in repr(a) and "key='k'" in repr(a)
+    assert a != a._replace(key="other")

@@ -18,7 +18,7 @@ import pytest
 
 from handler import S3EventError, parse_event
 from handler.app import lambda_handler
-from handler.samples import encode_key, wrap
+from s3_lambda_trigger.samples import encode_key, wrap
 
 FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "s3-events"
 TEMPLATE_KEY = "incoming/보고서 1.csv"

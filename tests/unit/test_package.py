@@ -70,7 +70,7 @@ def test_zip_runs_in_clean_interpreter(tmp_path: Path) -> None:
     code = (
         "import sys, json; sys.path.insert(0, sys.argv[1]);"
         "import handler.app as a;"
-        "from handler.samples import make_event;"
+        "from s3_lambda_trigger.samples import make_event;"
         "r = a.lambda_handler(make_event('put', 'b', 'k'), None);"
         "assert r['processed'] == 1, r;"
         "assert a.__file__.startswith(sys.argv[1]), a.__file__"

@@ -13,9 +13,10 @@ from urllib.parse import unquote_plus as url_unquote_plus
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handler import S3EventError, _checked, parse_event
-from handler.events import _s3_fast, quote, unquote_plus
-from handler.samples import eventbridge_event, s3_record, wrap
+from handler import S3EventError, model, parse_checked, parse_event
+from handler.model import quote, unquote_plus
+from handler.parse import _s3_fast
+from s3_lambda_trigger.samples import eventbridge_event, s3_record, wrap
 
 WHEN = datetime(2025, 1, 2, tzinfo=UTC)
 
@@ -117,7 +118,7 @@ def test_unquote_plus_fast_path_matches_urllib(text: str) -> None:
 @given(key=keys)
 def test_encoded_keys_take_the_fast_path(key: str) -> None:
     raw = quote_plus(key, safe="/")
-    with mock.patch.object(_checked, "_unquote_slow", side_effect=AssertionError) as slow:
+    with mock.patch.object(model, "_unquote_slow", side_effect=AssertionError) as slow:
         assert unquote_plus(raw) == key
     slow.assert_not_called()  # valid S3-encoded keys never need the general decoder
 
@@ -159,7 +160,7 @@ def test_fast_record_parser_agrees_with_checked_parser(
                 parent[path[-1]] = copy.deepcopy(value)
     fast = _s3_fast(rec)
     try:
-        checked = _checked._s3_record(rec, "Records[0]")
+        checked = parse_checked.s3_record(rec, "Records[0]")
     except S3EventError:
         assert fast is None
         return

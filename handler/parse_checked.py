@@ -1,9 +1,9 @@
 """The fully checked S3 event parser: every delivery shape, precise error paths.
 
-Imported on first use by handler.events, which parses well-formed direct S3
-notification records itself (``_s3_fast``) so that the common cold start
-compiles only that; this module handles everything else (SQS, SNS and
-EventBridge shapes, test events) and finds the exact path of any problem.
+Imported on first use by handler.parse, which parses well-formed direct S3
+notification records itself so that the common cold start compiles only that;
+this module handles everything else (SQS, SNS and EventBridge shapes, test
+events) and finds the exact path of any problem.  It imports only handler.model.
 """
 
 from __future__ import annotations
@@ -11,34 +11,11 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from . import log
-from .events import (
-    Message,
-    S3EventError,
-    S3Object,
-    _is_eventbridge,
-    _s3_fast,
-    unquote_plus,
-)
+from .model import S3EventError, S3Object, unquote_plus
 
 TYPE_CHECKING = False  # typing is not imported at run time (cold start)
 if TYPE_CHECKING:
     from typing import Any
-
-_HEX = frozenset("0123456789abcdefABCDEF")
-
-
-def _unquote_slow(text: str) -> str:
-    first, *rest = text.split("%")
-    out = bytearray(first.encode())
-    for part in rest:
-        if len(part) >= 2 and part[0] in _HEX and part[1] in _HEX:
-            out.append(int(part[:2], 16))
-            out += part[2:].encode()
-        else:
-            out += b"%" + part.encode()
-    return out.decode("utf-8")
-
 
 # EventBridge detail-type -> notification event-name prefix.
 _EB_NAMES = {
@@ -73,7 +50,7 @@ def _describe(value: object) -> str:
     return _tname(value)
 
 
-def _split_error(event: object) -> S3EventError:
+def split_error(event: object) -> S3EventError:
     """What split_event raises for an ``event`` it cannot split."""
     records = event.get("Records") if isinstance(event, dict) else None
     if records is not None:  # (a list would have been split)
@@ -158,19 +135,19 @@ def _json(text: object, where: str) -> object:
         raise S3EventError(where, f"not valid JSON ({exc})") from None
 
 
-def _document(doc: object, where: str, out: list[S3Object], skipped: list[str]) -> None:
+def document(doc: object, where: str, out: list[S3Object], skipped: list[str]) -> None:
     """A decoded JSON document: S3 notification, TestEvent, SNS envelope or EventBridge."""
     if not isinstance(doc, dict):
         raise S3EventError(where, f"expected a JSON object, got {_tname(doc)}")
     if doc.get("Event") == "s3:TestEvent":
         skipped.append(where or "event")
         return
-    if _is_eventbridge(doc):
+    if doc.get("source") == "aws.s3" and "detail-type" in doc:  # as handler.parse.is_eventbridge
         out.append(_eventbridge(doc, where))
         return
     if doc.get("Type") == "Notification" and "Message" in doc:  # SNS envelope
         path = _join(where, "Message")
-        _document(_json(doc["Message"], path), path, out, skipped)
+        document(_json(doc["Message"], path), path, out, skipped)
         return
     records = doc.get("Records")
     if not isinstance(records, list):
@@ -179,23 +156,22 @@ def _document(doc: object, where: str, out: list[S3Object], skipped: list[str]) 
             _join(where, "Records"), f"{problem} (not an S3 notification: {_describe(doc)})"
         )
     for i, rec in enumerate(records):
-        _entry(rec, f"{_join(where, 'Records')}[{i}]", out, skipped)
+        entry(rec, f"{_join(where, 'Records')}[{i}]", out, skipped)
 
 
-def _entry(rec: object, where: str, out: list[S3Object], skipped: list[str]) -> None:
+def entry(rec: object, where: str, out: list[S3Object], skipped: list[str]) -> None:
     """One element of a Records[] list: an S3, SQS or SNS record."""
     if not isinstance(rec, dict):
         raise S3EventError(where, f"expected object, got {_tname(rec)}")
     source = rec.get("eventSource", rec.get("EventSource"))
     if source == "aws:s3":
-        record = _s3_fast(rec)
-        out.append(_s3_record(rec, where) if record is None else record)
+        out.append(s3_record(rec, where))
     elif source == "aws:sqs":
         path = f"{where}.body"
-        _document(_json(rec.get("body"), path), path, out, skipped)
+        document(_json(rec.get("body"), path), path, out, skipped)
     elif source == "aws:sns":
         path = f"{where}.Sns.Message"
-        _document(_json(_obj(rec, "Sns", where).get("Message"), path), path, out, skipped)
+        document(_json(_obj(rec, "Sns", where).get("Message"), path), path, out, skipped)
     elif source is None:
         raise S3EventError(f"{where}.eventSource", "missing")
     else:
@@ -208,7 +184,7 @@ def _event_name(name: str) -> str:
     return name[3:] if name.startswith("s3:") else name
 
 
-def _s3_record(rec: dict[str, Any], where: str) -> S3Object:
+def s3_record(rec: dict[str, Any], where: str) -> S3Object:
     s3 = _obj(rec, "s3", where)
     s3w = f"{where}.s3"
     bucket = _obj(s3, "bucket", s3w)
@@ -244,6 +220,7 @@ def _s3_record(rec: dict[str, Any], where: str) -> S3Object:
             f"{where}.requestParameters",
         ),
         configuration_id=_opt_str(s3, "configurationId", s3w),
+        raw=rec,
     )
 
 
@@ -284,82 +261,5 @@ def _eventbridge(doc: dict[str, Any], where: str) -> S3Object:
         detail_type=detail_type,
         reason=reason,
         deletion_type=deletion,
+        raw=doc,
     )
-
-
-# --- failures, for handler.handle (its success path does not import this) ---
-
-
-def _event_error(rid: str | None, exc: S3EventError, event: object) -> None:
-    log.emit(
-        "ERROR", "s3_event_error", requestId=rid, error=str(exc), where=exc.where, record=event
-    )
-
-
-def _message_error(
-    rid: str | None, exc: S3EventError, msg: Message
-) -> tuple[Message, str, BaseException]:
-    log.emit(
-        "ERROR",
-        "s3_event_error",
-        requestId=rid,
-        error=str(exc),
-        where=exc.where,
-        messageId=msg.message_id,
-        record=msg.raw,
-    )
-    return msg, str(exc), exc
-
-
-def _skipped(rid: str | None, tests: list[str]) -> None:
-    for where in tests:
-        log.emit("INFO", "s3_test_event_skipped", requestId=rid, where=where)
-
-
-def _processor_failed(
-    rid: str | None, exc: Exception, msg: Message, record: S3Object
-) -> tuple[Message, str, BaseException]:
-    error = f"{type(exc).__name__}: {exc}"
-    log.emit(
-        "ERROR",
-        "processor_failed",
-        requestId=rid,
-        error=error,
-        where=msg.where or "event",
-        messageId=msg.message_id,
-        bucket=record.bucket,
-        key=record.key,
-        record=msg.raw,
-    )
-    return msg, error, exc
-
-
-def _summary(
-    messages: list[Message],
-    sqs: bool,
-    processed: int,
-    skipped: int,
-    failures: list[tuple[Message, str, BaseException]],
-) -> dict[str, Any]:
-    from .app import ProcessingError  # noqa: PLC0415 - handler.app imports this module
-
-    summary: dict[str, Any] = {
-        "processed": processed,
-        "skipped": skipped,
-        "failed": len({id(m) for m, _, _ in failures}),
-    }
-    if sqs:
-        ids = list(dict.fromkeys(m.message_id for m, _, _ in failures))
-        if None in ids:  # cannot report it per item: fail the whole batch
-            raise ProcessingError("SQS record without messageId failed: " + _names(failures))
-        summary["batchItemFailures"] = [{"itemIdentifier": i} for i in ids]
-    elif failures:
-        text = f"{summary['failed']} of {len(messages)} record(s) failed: {_names(failures)}"
-        if all(isinstance(e, S3EventError) for _, _, e in failures):
-            raise S3EventError(failures[0][0].where, text) from failures[0][2]
-        raise ProcessingError(text) from failures[0][2]
-    return summary
-
-
-def _names(failures: list[tuple[Message, str, BaseException]]) -> str:
-    return "; ".join(f"{m.where or 'event'} ({error})" for m, error, _ in failures)
