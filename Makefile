@@ -69,8 +69,8 @@ $(TFRC): Makefile
 # --- build --------------------------------------------------------------------------------
 
 .PHONY: package
-package: $(VENV)/.installed ## Build build/handler.zip from handler/ (same bytes every time)
-	$(PY) tools/package.py handler $(ZIP)
+package: $(VENV)/.installed ## Build build/handler.zip: the handler alone, through `s3-lambda-trigger package`
+	$(VENV)/bin/s3-lambda-trigger package --output $(ZIP)
 
 # --- checks -------------------------------------------------------------------------------
 
@@ -78,7 +78,7 @@ package: $(VENV)/.installed ## Build build/handler.zip from handler/ (same bytes
 lint: $(VENV)/.installed $(TFRC) package ## ruff, mypy --strict, terraform fmt/validate
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy handler tools emulator/ctl.py bench
+	$(VENV)/bin/mypy handler s3_lambda_trigger tools emulator/ctl.py bench
 	terraform fmt -check -recursive -diff
 	terraform init -backend=false -input=false >/dev/null && terraform validate -no-color
 	@for d in $(EXAMPLES); do \
@@ -101,8 +101,8 @@ checkov: .venv-checkov/.installed ## checkov over the module (skips justified in
 	.venv-checkov/bin/checkov --quiet --compact -d . --framework terraform --config-file .checkov.yaml
 
 .PHONY: unit
-unit: $(VENV)/.installed $(TFRC) package ## Unit tests (handler against recorded events, packaging, plan messages)
-	$(PY) -m pytest tests/unit tests/terraform
+unit: $(VENV)/.installed $(TFRC) package ## Unit tests (handler against recorded events, packaging, plan messages, the example's processor)
+	$(PY) -m pytest tests/unit tests/terraform examples/thumbnails/tests
 
 .PHONY: integration
 integration: $(VENV)/.installed $(TFRC) package ## End-to-end tests on each of EMULATORS (LocalStack, MiniStack): real terraform apply/destroy
@@ -125,6 +125,7 @@ bench: $(VENV)/.installed $(TFRC) package ## Benchmarks: cold start, parse, zip 
 	$(PY) bench/cold_start.py
 	$(PY) bench/parse.py
 	$(PY) bench/zip_size.py
+	$(PY) bench/package.py
 	$(WITH_EMULATOR) $(EMULATOR) -- $(SHELL) -c '$(PY) bench/e2e.py --burst 1000 && $(PY) bench/deploy.py'
 	$(PY) bench/summary.py
 
@@ -136,4 +137,4 @@ emulator-stop: ## Stop the emulator if this project started it
 
 .PHONY: clean
 clean: ## Remove build output and Terraform working files (keeps the venvs)
-	rm -rf $(BUILD) .terraform examples/*/.terraform examples/*/terraform.tfstate* examples/*/*_override.tf
+	rm -rf $(BUILD) .terraform examples/*/.terraform examples/*/terraform.tfstate* examples/*/*_override.tf examples/*/build

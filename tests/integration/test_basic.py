@@ -69,7 +69,9 @@ def test_key_with_spaces_and_non_ascii_arrives_decoded(aws: Session, basic) -> N
 def test_plan_after_apply_and_rebuild_shows_no_changes(basic) -> None:
     stack: Stack = basic[0]
     subprocess.run(
-        [sys.executable, "tools/package.py", "handler", "build/handler.zip"], cwd=REPO, check=True
+        [sys.executable, "-m", "s3_lambda_trigger", "package", "--output", "build/handler.zip"],
+        cwd=REPO,
+        check=True,
     )
 
     assert stack.pending_changes() == ""
