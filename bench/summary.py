@@ -116,6 +116,16 @@ def cold_start_rows(data: dict[str, Any] | None) -> list[Row]:
                 src,
             ),
         ]
+    for result in dig(data, "results") or []:
+        if isinstance(result, dict) and result.get("case") == "ours, zip with .pyc (default)":
+            rows.append(
+                Row(
+                    "cold start added, zip with .pyc (wall)",
+                    result.get("added_ms"),
+                    " ms",
+                    source=src,
+                )
+            )
     return rows
 
 
@@ -138,13 +148,21 @@ def zip_rows(data: dict[str, Any] | None) -> list[Row]:
     target = dig(data, "target_bytes")
     return [
         Row(
-            "handler zip size",
+            "handler zip size, no bytecode",
             dig(data, "bytes"),
             " B",
             target,
             operator.lt if target is not None else None,
             "zip_size.json",
-        )
+        ),
+        Row(
+            "handler zip size, with bytecode (default)",
+            dig(data, "bytecode"),
+            " B",
+            None,
+            None,
+            "zip_size.json",
+        ),
     ]
 
 

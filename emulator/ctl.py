@@ -13,7 +13,8 @@ and leaves it alone on ``stop``; otherwise it installs the pinned emulator into
 pid in ``build/emulator/<name>.pid``. ``stop`` stops only what that pid file names.
 
 Knobs: ``LOCALSTACK_PYTHON`` / ``MINISTACK_PYTHON`` (interpreter for the venv),
-``EMULATOR_START_TIMEOUT`` (seconds, default 120).
+``EMULATOR_START_TIMEOUT`` (seconds, default 120), ``LOCALSTACK_LAMBDA_EXECUTOR`` (``local``,
+the default and the tested one, or ``docker`` to run functions in LocalStack's containers).
 """
 
 from __future__ import annotations
@@ -343,16 +344,26 @@ def launch_command(emulator: Emulator, host: str, port: int) -> tuple[list[str],
         env.update(
             {
                 "GATEWAY_LISTEN": f"{host}:{port}",
-                "SERVICES": "s3,lambda,iam,sts,logs,sqs,kms",
+                "SERVICES": "s3,lambda,iam,sts,logs,sqs,kms,sns,events,cloudwatch",
                 "DISABLE_EVENTS": "1",
                 "SKIP_SSL_CERT_DOWNLOAD": "1",
                 "LAMBDA_RETRY_BASE_DELAY": "5",
                 "LOCALSTACK_VOLUME_DIR": str(state),
             }
         )
-        if docker_works():
-            print("Docker works here: LocalStack will run functions with its docker executor")
+        executor = os.environ.get("LOCALSTACK_LAMBDA_EXECUTOR", "local")
+        if executor == "docker":  # only when asked: the tested path is the local executor
+            if not docker_works():
+                raise SetupError(
+                    "LOCALSTACK_LAMBDA_EXECUTOR=docker, but `docker info` fails: start Docker "
+                    "or unset the variable to use the local executor"
+                )
+            print("LOCALSTACK_LAMBDA_EXECUTOR=docker: LocalStack runs functions in Docker")
             env.pop("LAMBDA_RUNTIME_EXECUTOR", None)
+        elif executor != "local":
+            raise SetupError(
+                f"LOCALSTACK_LAMBDA_EXECUTOR={executor!r}: use local (the default) or docker"
+            )
         else:
             ensure_runtime_libs(emulator)
             env["LAMBDA_RUNTIME_EXECUTOR"] = "local"

@@ -36,7 +36,7 @@ def package() -> str:
         cwd=EXAMPLE, capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert run.returncode == 0, run.stderr
-    [digest] = [line for line in run.stdout.splitlines() if line.startswith("sha256:")]
+    [digest] = [x.strip() for x in run.stdout.splitlines() if x.strip().startswith("sha256:")]
     return digest
 
 
