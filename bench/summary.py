@@ -231,13 +231,31 @@ def deploy_rows(data: dict[str, Any] | None) -> list[Row]:
     ]
 
 
+def package_rows(data: dict[str, Any] | None) -> list[Row]:
+    """bench/package.py: build time of the example-like zip (Pillow), ours and naive pip."""
+    rows = []
+    for case in dig(data, "cases") or []:
+        if isinstance(case, dict) and case.get("seconds") is not None:
+            label = f"package {case['case']}, {case['arch']}, {case['cache']}"
+            rows.append(Row(label[:44], case["seconds"], " s", source="package.json"))
+    return rows
+
+
 def main() -> int:
-    files = ("cold_start.json", "parse.json", "zip_size.json", "e2e.json", "deploy.json")
+    files = (
+        "cold_start.json",
+        "parse.json",
+        "zip_size.json",
+        "package.json",
+        "e2e.json",
+        "deploy.json",
+    )
     data = {name: load(name) for name in files}
     rows = [
         *cold_start_rows(data["cold_start.json"]),
         *parse_rows(data["parse.json"]),
         *zip_rows(data["zip_size.json"]),
+        *package_rows(data["package.json"]),
         *e2e_rows(data["e2e.json"]),
         *deploy_rows(data["deploy.json"]),
     ]
