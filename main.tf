@@ -207,14 +207,34 @@ resource "aws_iam_role_policy" "this" {
   name   = "${var.name}-least-privilege"
   role   = aws_iam_role.this.id
   policy = jsonencode(local.function_policy)
+
+  lifecycle {
+    # Checked on resources, not in a variable validation: a validation that reads another
+    # variable needs Terraform >= 1.9. A JSON unknown at plan time (built from a resource made in
+    # the same apply) leaves the condition unknown, and Terraform checks it again at apply.
+    precondition {
+      condition     = var.attach_extra_policy || var.extra_policy_json == null
+      error_message = "extra_policy_json is set but attach_extra_policy is false, so the policy would not be attached: set attach_extra_policy = true (it alone decides whether the extra policy exists, so extra_policy_json may be unknown until apply), or remove extra_policy_json."
+    }
+  }
 }
 
 resource "aws_iam_role_policy" "extra" {
-  count = var.extra_policy_json != null ? 1 : 0
+  # attach_extra_policy alone decides the count: extra_policy_json is often built from resources
+  # made in the same apply (data.aws_iam_policy_document over a new table's ARN), and a count
+  # that depends on it would be unknown at plan ("Invalid count argument").
+  count = var.attach_extra_policy ? 1 : 0
 
   name   = "${var.name}-extra"
   role   = aws_iam_role.this.id
   policy = var.extra_policy_json
+
+  lifecycle {
+    precondition {
+      condition     = var.extra_policy_json != null
+      error_message = "attach_extra_policy is true but extra_policy_json is null: pass the policy document (JSON) in extra_policy_json, or set attach_extra_policy = false."
+    }
+  }
 }
 
 resource "aws_cloudwatch_log_group" "this" {

@@ -37,14 +37,15 @@ variable "handler" {
 }
 
 variable "runtime" {
-  description = "Lambda Python runtime."
+  description = "Lambda Python runtime: python3.11, python3.12 or python3.13 (the handler needs Python 3.11 or later)."
   type        = string
   default     = "python3.13"
   nullable    = false
 
+  # Keep in step with RUNTIMES in s3_lambda_trigger/packaging.py (tests/unit/test_runtimes.py).
   validation {
-    condition     = contains(["python3.10", "python3.11", "python3.12", "python3.13"], var.runtime)
-    error_message = "runtime \"${var.runtime}\" is not supported: use one of python3.10, python3.11, python3.12, python3.13."
+    condition     = contains(["python3.11", "python3.12", "python3.13"], var.runtime)
+    error_message = "runtime \"${var.runtime}\" is not supported: use one of python3.11, python3.12, python3.13 (the handler needs Python 3.11 or later)."
   }
 }
 
@@ -365,8 +366,15 @@ variable "recursive_loop" {
   }
 }
 
+variable "attach_extra_policy" {
+  description = "Attach extra_policy_json to the function's role as a second inline policy. This switch alone decides whether that policy exists, so extra_policy_json may be unknown until apply (for example built from a resource made in the same apply). Set it exactly when extra_policy_json is set."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
 variable "extra_policy_json" {
-  description = "An IAM policy document (JSON) attached to the function's role in addition to the module's least-privilege policy."
+  description = "An IAM policy document (JSON) attached to the function's role, with attach_extra_policy = true, in addition to the module's least-privilege policy."
   type        = string
   default     = null
 

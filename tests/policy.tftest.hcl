@@ -114,7 +114,7 @@ run "default_policy" {
   }
   assert {
     condition     = length(aws_iam_role_policy.extra) == 0
-    error_message = "No extra policy without extra_policy_json."
+    error_message = "No extra policy without attach_extra_policy."
   }
   # The role can only be assumed by Lambda.
   assert {

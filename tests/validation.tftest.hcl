@@ -590,6 +590,26 @@ run "runtime_too_old" {
   expect_failures = [var.runtime]
 }
 
+# The handler needs Python 3.11+ (tests/unit/test_runtimes.py shows it failing to import on 3.10).
+run "runtime_python310_refused" {
+  command = plan
+  variables {
+    runtime = "python3.10"
+  }
+  expect_failures = [var.runtime]
+}
+
+run "runtime_every_supported_passes" {
+  command = plan
+  variables {
+    runtime = "python3.11"
+  }
+  assert {
+    condition     = aws_lambda_function.this.runtime == "python3.11"
+    error_message = "python3.11 is supported."
+  }
+}
+
 run "architecture_unknown" {
   command = plan
   variables {
@@ -752,7 +772,8 @@ run "env_var_plain_keys_pass" {
 run "extra_policy_not_json" {
   command = plan
   variables {
-    extra_policy_json = "{not json"
+    attach_extra_policy = true
+    extra_policy_json   = "{not json"
   }
   expect_failures = [var.extra_policy_json]
 }
@@ -760,7 +781,8 @@ run "extra_policy_not_json" {
 run "extra_policy_without_statement" {
   command = plan
   variables {
-    extra_policy_json = jsonencode({ Version = "2012-10-17" })
+    attach_extra_policy = true
+    extra_policy_json   = jsonencode({ Version = "2012-10-17" })
   }
   expect_failures = [var.extra_policy_json]
 }
@@ -768,6 +790,7 @@ run "extra_policy_without_statement" {
 run "extra_policy_valid_passes" {
   command = plan
   variables {
+    attach_extra_policy = true
     extra_policy_json = jsonencode({
       Version   = "2012-10-17"
       Statement = [{ Effect = "Allow", Action = ["s3:ListBucket"], Resource = ["arn:aws:s3:::validation-bucket-123"] }]
@@ -775,8 +798,33 @@ run "extra_policy_valid_passes" {
   }
   assert {
     condition     = length(aws_iam_role_policy.extra) == 1
-    error_message = "extra_policy_json must add a second role policy."
+    error_message = "attach_extra_policy with extra_policy_json must add a second role policy."
   }
+  assert {
+    condition     = aws_iam_role_policy.extra[0].name == "validation-fn-extra" && jsondecode(aws_iam_role_policy.extra[0].policy).Statement[0].Action == ["s3:ListBucket"]
+    error_message = "The second role policy must be extra_policy_json."
+  }
+}
+
+# attach_extra_policy alone decides whether the extra policy exists (so extra_policy_json may be
+# unknown at plan time); the two inputs must agree.
+run "attach_extra_policy_without_json" {
+  command = plan
+  variables {
+    attach_extra_policy = true
+  }
+  expect_failures = [aws_iam_role_policy.extra]
+}
+
+run "extra_policy_json_without_attach" {
+  command = plan
+  variables {
+    extra_policy_json = jsonencode({
+      Version   = "2012-10-17"
+      Statement = [{ Effect = "Allow", Action = ["s3:ListBucket"], Resource = ["arn:aws:s3:::validation-bucket-123"] }]
+    })
+  }
+  expect_failures = [aws_iam_role_policy.this]
 }
 
 # --- package_file ---------------------------------------------------------------------------

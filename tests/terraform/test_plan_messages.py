@@ -286,7 +286,7 @@ def test_reserved_environment_variables_and_function_settings(root: Path, stub: 
     assert _validation_errors(plan) == 3, plan.text
     assert "environment_variables: AWS_REGION reserved by Lambda and cannot be set" in plan.text
     assert "LOG_LEVEL" not in plan.text.split("environment_variables:")[1].split("reserved")[0]
-    assert 'runtime "python3.9" is not supported: use one of python3.10, python3.11' in plan.text
+    assert 'runtime "python3.9" is not supported: use one of python3.11, python3.12' in plan.text
     assert 'architecture "aarch64" is not allowed: use x86_64 or arm64' in plan.text
     assert plan.aws_requests == []
 
@@ -328,3 +328,32 @@ def test_loop_precondition_names_the_rules_and_asks_only_sts(root: Path, stub: S
     # The precondition is checked after the data sources: STS for the account id, nothing else.
     assert plan.aws_requests, "expected the account id lookup"
     assert all(r.endswith(" GetCallerIdentity") for r in plan.aws_requests), plan.aws_requests
+
+
+def test_python310_is_refused_with_the_supported_list(root: Path, stub: Stub) -> None:
+    plan = _plan(root, stub, {"runtime": '"python3.10"'})
+    assert plan.returncode != 0
+    assert _validation_errors(plan) == 1, plan.text
+    assert (
+        'runtime "python3.10" is not supported: use one of python3.11, python3.12, python3.13'
+        in plan.text
+    )
+    assert "the handler needs Python 3.11 or later" in plan.text
+    assert plan.aws_requests == []
+
+
+def test_extra_policy_json_without_attach_extra_policy_names_both(root: Path, stub: Stub) -> None:
+    policy = 'jsonencode({ Version = "2012-10-17", Statement = [] })'
+    plan = _plan(root, stub, {"extra_policy_json": policy})
+    assert plan.returncode != 0
+    assert "Resource precondition failed" in plan.text, plan.text
+    assert "extra_policy_json is set but attach_extra_policy is false" in plan.text
+    assert "set attach_extra_policy = true" in plan.text
+
+
+def test_attach_extra_policy_without_extra_policy_json_names_both(root: Path, stub: Stub) -> None:
+    plan = _plan(root, stub, {"attach_extra_policy": "true"})
+    assert plan.returncode != 0
+    assert "Resource precondition failed" in plan.text, plan.text
+    assert "attach_extra_policy is true but extra_policy_json is null" in plan.text
+    assert "Missing required argument" not in plan.text

@@ -7,7 +7,7 @@ terraform {
   required_providers {
     aws = {
       source  = "hashicorp/aws"
-      version = ">= 5.0"
+      version = ">= 5.76.0"
     }
   }
 }
@@ -70,6 +70,7 @@ module "uploads" {
     S3_EVENT_PROCESSOR = "layer_processor:process"
     LOG_LEVEL          = "DEBUG"
   }
+  attach_extra_policy = true
   extra_policy_json = jsonencode({
     Version   = "2012-10-17"
     Statement = [{ Effect = "Allow", Action = ["s3:GetObjectTagging"], Resource = ["arn:aws:s3:::${var.name}/uploads/*"] }]

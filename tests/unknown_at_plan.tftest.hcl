@@ -1,0 +1,38 @@
+# Inputs that are unknown at plan time (ARNs and names of resources made in the same apply) must
+# not stop the plan: every count and for_each of the module depends only on values known at plan
+# time. The mock provider keeps the default override_during (apply), so every computed attribute
+# -- the table's ARN, the policy document's JSON, the queue's ARN -- is unknown at plan, as on AWS.
+
+mock_provider "aws" {
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "123456789012", arn = "arn:aws:iam::123456789012:user/test", user_id = "AIDATEST" }
+  }
+  mock_data "aws_partition" {
+    defaults = { partition = "aws", dns_suffix = "amazonaws.com", reverse_dns_prefix = "com.amazonaws" }
+  }
+  mock_data "aws_region" {
+    defaults = { name = "us-east-1", description = "US East (N. Virginia)", endpoint = "ec2.us-east-1.amazonaws.com" }
+  }
+}
+
+variables {
+  name         = "unknown-at-plan"
+  package_file = "build/handler.zip"
+}
+
+run "extra_policy_json_unknown_at_plan" {
+  command = plan
+
+  module {
+    source = "./tests/fixtures/extra-policy-unknown"
+  }
+
+  assert {
+    condition     = output.document_role_name == "unknown-at-plan-doc" && output.jsonencode_role_name == "unknown-at-plan-json"
+    error_message = "The modules given an unknown extra_policy_json must plan."
+  }
+  assert {
+    condition     = output.unknowns_permission_keys == ["mine", "theirs"]
+    error_message = "One permission per rule, keyed by rule name, even when a rule's function_arn is unknown."
+  }
+}
