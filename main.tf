@@ -67,6 +67,15 @@ locals {
           Action   = ["s3:GetObject", "s3:GetObjectVersion"]
           Resource = [for p in local.read_prefixes : "${local.bucket_arn}/${p}*"]
         },
+        {
+          # Without it S3 answers a read of a deleted object with AccessDenied instead of
+          # NoSuchKey, and handler.objects could not say "deleted since the event". It shows key
+          # names only (an s3:prefix condition cannot be used: GetObject carries no prefix).
+          Sid      = "ListBucketToTellDeletedFromDenied"
+          Effect   = "Allow"
+          Action   = ["s3:ListBucket"]
+          Resource = [local.bucket_arn]
+        },
       ] : [],
       var.output_prefix != null ? [
         {

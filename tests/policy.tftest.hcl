@@ -53,8 +53,8 @@ run "default_policy" {
     error_message = "The role policy must be a 2012-10-17 policy document."
   }
   assert {
-    condition     = toset([for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Sid]) == toset(["WriteOwnLogGroup", "ReadMatchedObjects", "SendFailedEvents"])
-    error_message = "Default policy must hold exactly the log, read and failure-queue statements; got ${jsonencode([for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Sid])}."
+    condition     = toset([for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Sid]) == toset(["WriteOwnLogGroup", "ReadMatchedObjects", "ListBucketToTellDeletedFromDenied", "SendFailedEvents"])
+    error_message = "Default policy must hold exactly the log, read, list and failure-queue statements; got ${jsonencode([for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Sid])}."
   }
   assert {
     condition     = alltrue([for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Effect == "Allow"])
@@ -85,6 +85,16 @@ run "default_policy" {
       Resource = ["arn:aws:s3:::policy-bucket-123/*"]
     }
     error_message = "Read statement must allow GetObject/GetObjectVersion on bucket/* for the catch-all rule."
+  }
+  # List: the bucket itself (key names), so a deleted object reads as NoSuchKey, not AccessDenied.
+  assert {
+    condition = one([for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s if s.Sid == "ListBucketToTellDeletedFromDenied"]) == {
+      Sid      = "ListBucketToTellDeletedFromDenied"
+      Effect   = "Allow"
+      Action   = ["s3:ListBucket"]
+      Resource = ["arn:aws:s3:::policy-bucket-123"]
+    }
+    error_message = "The role must list the bucket (and nothing else), so reads of deleted objects get NoSuchKey."
   }
   assert {
     condition     = !anytrue([for s in jsondecode(aws_iam_role_policy.this.policy).Statement : contains(s.Action, "s3:PutObject")])
