@@ -256,7 +256,7 @@ def test_idempotency_key() -> None:
 
 
 def test_runtime_record_type_matches_the_static_one() -> None:
-    # handler.events builds S3Object's base with collections.namedtuple (cheap cold
+    # handler.model builds S3Object's base with collections.namedtuple (cheap cold
     # start); the stub handler/_types.pyi spells the same class for mypy.  They must
     # agree, and the fast parser fills all 18 fields positionally.
     stub = ast.parse((REPO / "handler" / "_types.pyi").read_text())

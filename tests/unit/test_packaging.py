@@ -37,6 +37,7 @@ from s3_lambda_trigger.packaging import (
     build,
     check_sizes,
     find_python,
+    pipeline,
 )
 
 REPO = Path(__file__).resolve().parents[2]
@@ -577,7 +578,7 @@ def test_no_bytecode(tmp_path: Path) -> None:
 def test_without_an_interpreter_one_note_and_no_bytecode(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(packaging, "find_python", lambda target, explicit=None: None)
+    monkeypatch.setattr(pipeline, "find_python", lambda target, explicit=None: None)
     notes: list[str] = []
     result = build(tmp_path / "f.zip", runtime="python3.12", note=notes.append)
     assert result.bytecode is None

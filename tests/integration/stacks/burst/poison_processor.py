@@ -3,7 +3,7 @@ logs every other record with the default processor."""
 
 from typing import Any
 
-from handler.events import S3Object
+from handler.model import S3Object
 from handler.processors import log_record
 
 

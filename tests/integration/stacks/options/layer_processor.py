@@ -5,7 +5,7 @@ import json
 import os
 from typing import Any
 
-from handler.events import S3Object
+from handler.model import S3Object
 from handler.processors import log_record
 
 
