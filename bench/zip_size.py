@@ -22,7 +22,7 @@ TARGET = 16 * 1024
 
 
 def main() -> None:
-    result = {"target_bytes": TARGET}
+    result: dict[str, object] = {"target_bytes": TARGET}
     for label, bytecode in (("without bytecode", False), ("with bytecode (default)", True)):
         out = REPO / "build" / "bench" / f"handler-{'pyc' if bytecode else 'src'}.zip"
         build(out, bytecode=bytecode, note=lambda _: None)
