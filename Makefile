@@ -17,6 +17,8 @@ EMULATORS    ?= localstack ministack
 # Run a command with the emulator up: reuses one that answers, stops only what it started.
 WITH_EMULATOR = $(PY) emulator/ctl.py run --emulator
 EXAMPLES     := $(wildcard examples/*)
+# End-to-end stacks applied in parallel against the one emulator (applies mostly wait).
+E2E_WORKERS  ?= 4
 
 # Terraform CLI config written by this Makefile: the provider filesystem mirror when one is on
 # the machine (override with TF_PROVIDER_MIRROR=/path, or TF_PROVIDER_MIRROR= for none), the
@@ -105,10 +107,10 @@ unit: $(VENV)/.installed $(TFRC) package ## Unit tests (handler against recorded
 	$(PY) -m pytest tests/unit tests/terraform examples/thumbnails/tests
 
 .PHONY: integration
-integration: $(VENV)/.installed $(TFRC) package ## End-to-end tests on each of EMULATORS (LocalStack, MiniStack): real terraform apply/destroy
+integration: $(VENV)/.installed $(TFRC) package ## End-to-end tests on each of EMULATORS (LocalStack, MiniStack), E2E_WORKERS stacks at a time: real terraform apply/destroy
 	@for e in $(EMULATORS); do \
 	  echo "=== end-to-end tests on $$e"; \
-	  $(WITH_EMULATOR) $$e -- $(PY) -m pytest -m integration tests/integration || exit 1; \
+	  $(WITH_EMULATOR) $$e -- $(PY) -m pytest -m integration -n $(E2E_WORKERS) --dist loadgroup tests/integration || exit 1; \
 	done
 
 .PHONY: test
@@ -126,7 +128,7 @@ bench: $(VENV)/.installed $(TFRC) package ## Benchmarks: cold start, parse, zip 
 	$(PY) bench/parse.py
 	$(PY) bench/zip_size.py
 	$(PY) bench/package.py
-	$(WITH_EMULATOR) $(EMULATOR) -- $(SHELL) -c '$(PY) bench/e2e.py --burst 1000 && $(PY) bench/deploy.py'
+	$(WITH_EMULATOR) $(EMULATOR) -- $(SHELL) -c '$(PY) bench/e2e.py --burst 1000 && $(PY) bench/deploy.py && $(PY) bench/backfill.py'
 	$(PY) bench/summary.py
 
 .PHONY: emulator-start emulator-stop

@@ -11,6 +11,10 @@ locals {
 
   log_group_name = "/aws/lambda/${var.name}"
 
+  direct      = var.delivery == "direct"
+  sqs         = var.delivery == "sqs"
+  eventbridge = var.delivery == "eventbridge"
+
   # Rules that invoke the module's own function, and the prefixes its role may read.
   own_rules     = { for k, r in var.notifications : k => r if r.function_arn == null }
   read_prefixes = distinct([for r in values(local.own_rules) : r.filter_prefix])
@@ -27,13 +31,16 @@ locals {
 
   # create_failure_queue decides alone whether the queue exists, so the count is known at plan
   # time even when failure_destination_arn comes from a resource created in the same apply.
-  has_failure_destination = var.create_failure_queue || var.failure_destination_arn != null
+  # With delivery = sqs the queue's DLQ (sqs.tf) keeps failed events instead: the event source
+  # mapping invokes synchronously, so no async on-failure destination applies.
+  create_failure_queue    = var.create_failure_queue && !local.sqs
+  has_failure_destination = local.create_failure_queue || (var.failure_destination_arn != null && !local.sqs)
   # The module's queue ARN is built from its name, not read from the resource: the AWS provider
   # waits ~25 s for a new queue's attributes to settle, and the role policy (and so the function)
   # need not wait for that. The invoke config, which uses the queue, depends on it explicitly.
   failure_queue_name       = "${var.name}-failures"
-  failure_destination_arn  = var.create_failure_queue ? "arn:${local.partition}:sqs:${data.aws_region.current.name}:${local.account_id}:${local.failure_queue_name}" : var.failure_destination_arn
-  failure_destination_type = var.create_failure_queue ? "sqs" : try(split(":", var.failure_destination_arn)[2], null)
+  failure_destination_arn  = local.create_failure_queue ? "arn:${local.partition}:sqs:${data.aws_region.current.name}:${local.account_id}:${local.failure_queue_name}" : var.failure_destination_arn
+  failure_destination_type = local.create_failure_queue ? "sqs" : try(split(":", var.failure_destination_arn)[2], null)
   failure_actions = {
     sqs    = ["sqs:SendMessage"]
     sns    = ["sns:Publish"]
@@ -41,6 +48,20 @@ locals {
     events = ["events:PutEvents"]
     s3     = ["s3:PutObject", "s3:ListBucket"] # one object per failed event, in the bucket
   }
+
+  # S3 rejects a notification configuration in which two rules could match the same object for
+  # the same event ("Configuration is ambiguously defined"): events overlap (a wildcard overlaps
+  # its members), one prefix is a prefix of the other (empty overlaps every prefix) and one
+  # suffix ends the other. EventBridge rules may overlap, so delivery = eventbridge allows it.
+  overlapping_rules = flatten([
+    for i, a in keys(var.notifications) : [
+      for j, b in keys(var.notifications) : "\"${a}\" and \"${b}\""
+      if i < j
+      && (startswith(var.notifications[a].filter_prefix, var.notifications[b].filter_prefix) || startswith(var.notifications[b].filter_prefix, var.notifications[a].filter_prefix))
+      && (endswith(var.notifications[a].filter_suffix, var.notifications[b].filter_suffix) || endswith(var.notifications[b].filter_suffix, var.notifications[a].filter_suffix))
+      && anytrue(flatten([for x in var.notifications[a].events : [for y in var.notifications[b].events : x == y || (endswith(x, ":*") && startswith(y, trimsuffix(x, "*"))) || (endswith(y, ":*") && startswith(x, trimsuffix(y, "*")))]]))
+    ]
+  ])
 
   # Output keys that any rule of the module's own function would match: the function would
   # trigger itself in a loop.
@@ -91,7 +112,7 @@ locals {
         {
           Sid      = "UseBucketKey"
           Effect   = "Allow"
-          Action   = var.output_prefix != null || var.create_failure_queue ? ["kms:Decrypt", "kms:GenerateDataKey"] : ["kms:Decrypt"]
+          Action   = var.output_prefix != null || local.create_failure_queue ? ["kms:Decrypt", "kms:GenerateDataKey"] : ["kms:Decrypt"]
           Resource = [var.kms_key_arn]
         },
       ] : [],
@@ -101,6 +122,14 @@ locals {
           Effect   = "Allow"
           Action   = local.failure_actions[local.failure_destination_type]
           Resource = local.failure_destination_type == "s3" ? [local.failure_destination_arn, "${local.failure_destination_arn}/*"] : [local.failure_destination_arn]
+        },
+      ] : [],
+      local.sqs ? [
+        {
+          Sid      = "ConsumeDeliveryQueue"
+          Effect   = "Allow"
+          Action   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"]
+          Resource = [local.delivery_queue_arn]
         },
       ] : [],
       var.tracing_mode == "Active" ? [
@@ -199,6 +228,44 @@ resource "aws_s3_bucket_policy" "tls_only" {
 
 resource "aws_iam_role" "this" {
   name = var.name
+
+  # Checks that combine inputs (a variable validation may read only its own variable before
+  # Terraform 1.9). On the role: it exists in every configuration.
+  lifecycle {
+    precondition {
+      condition     = var.manage_bucket_notification || (local.eventbridge && !var.create_bucket)
+      error_message = "manage_bucket_notification = false needs delivery = \"eventbridge\" and create_bucket = false (EventBridge turned on for an existing bucket elsewhere); with delivery = \"${var.delivery}\"${var.create_bucket ? " and create_bucket = true" : ""} the module must write the bucket's notification configuration."
+    }
+    precondition {
+      condition     = !local.sqs || alltrue([for r in values(var.notifications) : r.function_arn == null])
+      error_message = "notifications: rule(s) ${join(", ", [for k, r in var.notifications : k if r.function_arn != null])} set function_arn, which delivery = \"sqs\" cannot honour (the queue feeds the module's function only). Use delivery = \"direct\" or \"eventbridge\", or remove function_arn."
+    }
+    precondition {
+      condition     = !local.sqs || local.queue_visibility_timeout >= 6 * var.timeout
+      error_message = "queue_visibility_timeout_seconds = ${local.queue_visibility_timeout} is less than 6 x timeout (${6 * var.timeout} s): a message would be received again while its batch is still running. Raise it to at least ${6 * var.timeout}, or leave it null (6 x timeout)."
+    }
+    precondition {
+      condition     = !local.sqs || var.queue_batch_size <= 10 || var.queue_batching_window_seconds >= 1
+      error_message = "queue_batch_size = ${var.queue_batch_size} needs queue_batching_window_seconds >= 1 (SQS event source mappings allow more than 10 messages per batch only with a batching window)."
+    }
+    precondition {
+      condition     = local.eventbridge || alltrue([for r in values(var.notifications) : r.filter_min_size == null])
+      error_message = "notifications: filter_min_size (rule(s) ${join(", ", [for k, r in var.notifications : k if r.filter_min_size != null])}) needs delivery = \"eventbridge\"; S3 notification filters know only prefix and suffix."
+    }
+    precondition {
+      condition     = !local.eventbridge || length(local.eventbridge_unsupported) == 0
+      error_message = "notifications: ${join(", ", local.eventbridge_unsupported)}: S3 does not send these events to EventBridge (Replication and ReducedRedundancyLostObject). Use delivery = \"direct\" or \"sqs\" for them."
+    }
+    precondition {
+      condition     = !local.eventbridge || length(local.eventbridge_doubled) == 0
+      error_message = "notifications: ${join(", ", local.eventbridge_doubled)} is already matched by a wildcard of the same rule: with delivery = \"eventbridge\" each event becomes its own EventBridge rule, so the object would be processed twice. Keep only the wildcard or only the specific events."
+    }
+    precondition {
+      condition     = var.manage_bucket_notification || length(local.loop_rules) == 0
+      error_message = "output_prefix \"${coalesce(var.output_prefix, "-")}\" is matched by rule(s) ${join(", ", local.loop_rules)}, which invoke this module's function: every object it writes would invoke it again (a loop). Choose an output_prefix that no such rule's filter_prefix starts or is started by."
+    }
+  }
+
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [
@@ -310,7 +377,7 @@ resource "aws_lambda_function_recursion_config" "this" {
 ################################################################################
 
 resource "aws_sqs_queue" "failures" {
-  count = var.create_failure_queue ? 1 : 0
+  count = local.create_failure_queue ? 1 : 0
 
   name                      = local.failure_queue_name
   message_retention_seconds = var.failure_queue_retention_seconds
@@ -350,8 +417,9 @@ resource "aws_lambda_function_event_invoke_config" "this" {
 
 resource "aws_lambda_permission" "s3" {
   # One permission per rule, keyed by the rule's name: the keys stay known at plan time even
-  # when a rule's function_arn comes from a function created in the same apply.
-  for_each = var.notifications
+  # when a rule's function_arn comes from a function created in the same apply. Direct delivery
+  # only (sqs: the event source mapping polls; eventbridge: eventbridge.tf grants its rules).
+  for_each = local.direct ? var.notifications : {}
 
   statement_id   = local.permission_statement_ids[each.key]
   action         = "lambda:InvokeFunction"
@@ -362,11 +430,13 @@ resource "aws_lambda_permission" "s3" {
 }
 
 resource "aws_s3_bucket_notification" "this" {
+  count = var.manage_bucket_notification ? 1 : 0
+
   bucket      = local.bucket_id
-  eventbridge = var.enable_eventbridge
+  eventbridge = var.enable_eventbridge || local.eventbridge
 
   dynamic "lambda_function" {
-    for_each = var.notifications
+    for_each = local.direct ? var.notifications : {}
     content {
       id                  = lambda_function.key
       lambda_function_arn = coalesce(lambda_function.value.function_arn, aws_lambda_function.this.arn)
@@ -376,7 +446,22 @@ resource "aws_s3_bucket_notification" "this" {
     }
   }
 
+  dynamic "queue" {
+    for_each = local.sqs ? var.notifications : {}
+    content {
+      id            = queue.key
+      queue_arn     = local.delivery_queue_arn
+      events        = queue.value.events
+      filter_prefix = queue.value.filter_prefix != "" ? queue.value.filter_prefix : null
+      filter_suffix = queue.value.filter_suffix != "" ? queue.value.filter_suffix : null
+    }
+  }
+
   lifecycle {
+    precondition {
+      condition     = local.eventbridge || length(local.overlapping_rules) == 0
+      error_message = "notifications: rules ${join("; ", local.overlapping_rules)} overlap: S3 would reject them as ambiguous. Two rules may share events only when neither prefix starts the other or neither suffix ends the other (an empty prefix or suffix matches all). With delivery = \"eventbridge\" rules may overlap."
+    }
     precondition {
       condition     = length(local.loop_rules) == 0
       error_message = "output_prefix \"${coalesce(var.output_prefix, "-")}\" is matched by rule(s) ${join(", ", local.loop_rules)}, which invoke this module's function: every object it writes would invoke it again (a loop). Choose an output_prefix that no such rule's filter_prefix starts or is started by."
@@ -387,10 +472,19 @@ resource "aws_s3_bucket_notification" "this" {
   # a concurrent PutBucketPolicy fails PutBucketNotification with OperationAborted.
   depends_on = [
     aws_lambda_permission.s3,
+    aws_sqs_queue.delivery, # S3 sends a test message: the queue (and its policy) must exist
+    aws_lambda_event_source_mapping.sqs,
     aws_s3_bucket_policy.tls_only,
     aws_s3_bucket_public_access_block.this,
     aws_s3_bucket_ownership_controls.this,
     aws_s3_bucket_server_side_encryption_configuration.this,
     aws_s3_bucket_versioning.this,
   ]
+}
+
+# Existing direct-mode stacks plan no change: the notification only gained a count (it is left
+# out when another stack turns EventBridge on for the bucket).
+moved {
+  from = aws_s3_bucket_notification.this
+  to   = aws_s3_bucket_notification.this[0]
 }

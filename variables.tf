@@ -141,6 +141,8 @@ variable "notifications" {
     filter_prefix = optional(string, "")
     filter_suffix = optional(string, "")
     function_arn  = optional(string)
+    # delivery = eventbridge only: match objects of at least this many bytes.
+    filter_min_size = optional(number)
   }))
   default  = { all = {} }
   nullable = false
@@ -186,28 +188,9 @@ variable "notifications" {
     error_message = "notifications: function_arn of rule(s) ${join(", ", [for k, r in var.notifications : k if !(r.function_arn == null || can(regex("^arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:[0-9]{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9$_-]+)?$", r.function_arn)))])} is not a Lambda function ARN (arn:aws:lambda:<region>:<account>:function:<name>[:<alias>]). Leave it out to target the module's own function."
   }
 
-  # AWS rejects a configuration in which two rules could match the same object for the same event
-  # ("Configuration is ambiguously defined"): events overlap (a wildcard overlaps its members), one
-  # prefix is a prefix of the other (empty overlaps every prefix) and one suffix ends the other.
   validation {
-    condition = length(flatten([
-      for i, a in keys(var.notifications) : [
-        for j, b in keys(var.notifications) : b
-        if i < j
-        && (startswith(var.notifications[a].filter_prefix, var.notifications[b].filter_prefix) || startswith(var.notifications[b].filter_prefix, var.notifications[a].filter_prefix))
-        && (endswith(var.notifications[a].filter_suffix, var.notifications[b].filter_suffix) || endswith(var.notifications[b].filter_suffix, var.notifications[a].filter_suffix))
-        && anytrue(flatten([for x in var.notifications[a].events : [for y in var.notifications[b].events : x == y || (endswith(x, ":*") && startswith(y, trimsuffix(x, "*"))) || (endswith(y, ":*") && startswith(x, trimsuffix(y, "*")))]]))
-      ]
-    ])) == 0
-    error_message = "notifications: rules ${join("; ", flatten([
-      for i, a in keys(var.notifications) : [
-        for j, b in keys(var.notifications) : "\"${a}\" and \"${b}\""
-        if i < j
-        && (startswith(var.notifications[a].filter_prefix, var.notifications[b].filter_prefix) || startswith(var.notifications[b].filter_prefix, var.notifications[a].filter_prefix))
-        && (endswith(var.notifications[a].filter_suffix, var.notifications[b].filter_suffix) || endswith(var.notifications[b].filter_suffix, var.notifications[a].filter_suffix))
-        && anytrue(flatten([for x in var.notifications[a].events : [for y in var.notifications[b].events : x == y || (endswith(x, ":*") && startswith(y, trimsuffix(x, "*"))) || (endswith(y, ":*") && startswith(x, trimsuffix(y, "*")))]]))
-      ]
-    ]))} overlap: S3 would reject them as ambiguous. Two rules may share events only when neither prefix starts the other or neither suffix ends the other (an empty prefix or suffix matches all)."
+    condition     = alltrue([for k, r in var.notifications : r.filter_min_size == null || try(r.filter_min_size >= 0 && floor(r.filter_min_size) == r.filter_min_size, false)])
+    error_message = "notifications: filter_min_size of rule(s) ${join(", ", [for k, r in var.notifications : k if !(r.filter_min_size == null || try(r.filter_min_size >= 0 && floor(r.filter_min_size) == r.filter_min_size, false))])} must be a whole number of bytes >= 0."
   }
 }
 
@@ -219,6 +202,139 @@ variable "output_prefix" {
   validation {
     condition     = var.output_prefix == null || (try(length(var.output_prefix), 0) > 0 && !startswith(coalesce(var.output_prefix, "x"), "/"))
     error_message = "output_prefix must be null or a non-empty key prefix without a leading '/', for example \"processed/\"."
+  }
+}
+
+################################################################################
+# Delivery: how events travel from the bucket to the function
+################################################################################
+
+variable "delivery" {
+  description = "How events reach the function: direct (S3 invokes it asynchronously; retries, then the on-failure queue), sqs (S3 -> an encrypted queue -> event source mapping with batching, a concurrency ceiling, partial batch failures and a DLQ by redrive policy) or eventbridge (S3 -> EventBridge; one EventBridge rule per notification rule and event; overlapping rules allowed; many stacks may attach to one bucket)."
+  type        = string
+  default     = "direct"
+  nullable    = false
+
+  validation {
+    condition     = contains(["direct", "sqs", "eventbridge"], var.delivery)
+    error_message = "delivery \"${var.delivery}\" is not allowed: use direct, sqs or eventbridge."
+  }
+}
+
+variable "manage_bucket_notification" {
+  description = "Write the bucket's notification configuration (S3 keeps one per bucket). Set false only with delivery = \"eventbridge\" and create_bucket = false, when EventBridge is turned on for the bucket elsewhere: then any number of stacks attach their own functions to one bucket without overwriting each other."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "queue_batch_size" {
+  description = "delivery = sqs: most messages (S3 records) per invocation, 1 to 10000 (above 10 needs queue_batching_window_seconds >= 1)."
+  type        = number
+  default     = 10
+  nullable    = false
+
+  validation {
+    condition     = var.queue_batch_size >= 1 && var.queue_batch_size <= 10000 && floor(var.queue_batch_size) == var.queue_batch_size
+    error_message = "queue_batch_size must be a whole number from 1 to 10000."
+  }
+}
+
+variable "queue_batching_window_seconds" {
+  description = "delivery = sqs: how long the event source mapping gathers messages before invoking, 0 to 300 seconds."
+  type        = number
+  default     = 0
+  nullable    = false
+
+  validation {
+    condition     = var.queue_batching_window_seconds >= 0 && var.queue_batching_window_seconds <= 300 && floor(var.queue_batching_window_seconds) == var.queue_batching_window_seconds
+    error_message = "queue_batching_window_seconds must be a whole number from 0 to 300."
+  }
+}
+
+variable "queue_maximum_concurrency" {
+  description = "delivery = sqs: most concurrent invocations the queue drives (2 to 1000), a ceiling that protects what the function writes to; null means no ceiling. Prefer this to reserved concurrency, which makes throttled messages count as receives and land in the DLQ."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.queue_maximum_concurrency == null || (try(var.queue_maximum_concurrency >= 2 && var.queue_maximum_concurrency <= 1000 && floor(var.queue_maximum_concurrency) == var.queue_maximum_concurrency, false))
+    error_message = "queue_maximum_concurrency must be null or a whole number from 2 to 1000."
+  }
+}
+
+variable "queue_visibility_timeout_seconds" {
+  description = "delivery = sqs: the queue's visibility timeout; null means 6 x timeout (at least 30). AWS advises at least 6 x the function timeout, checked at plan time."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.queue_visibility_timeout_seconds == null || (try(var.queue_visibility_timeout_seconds >= 0 && var.queue_visibility_timeout_seconds <= 43200 && floor(var.queue_visibility_timeout_seconds) == var.queue_visibility_timeout_seconds, false))
+    error_message = "queue_visibility_timeout_seconds must be null or a whole number from 0 to 43200 (12 hours)."
+  }
+}
+
+variable "queue_max_receive_count" {
+  description = "delivery = sqs: how many times a message is received (tried) before the redrive policy moves it to the DLQ, 1 to 1000."
+  type        = number
+  default     = 5
+  nullable    = false
+
+  validation {
+    condition     = var.queue_max_receive_count >= 1 && var.queue_max_receive_count <= 1000 && floor(var.queue_max_receive_count) == var.queue_max_receive_count
+    error_message = "queue_max_receive_count must be a whole number from 1 to 1000."
+  }
+}
+
+variable "eventbridge_maximum_retry_attempts" {
+  description = "delivery = eventbridge: how often EventBridge retries delivering an event to the function (0 to 185) before it goes to the target's DLQ."
+  type        = number
+  default     = 185
+  nullable    = false
+
+  validation {
+    condition     = var.eventbridge_maximum_retry_attempts >= 0 && var.eventbridge_maximum_retry_attempts <= 185 && floor(var.eventbridge_maximum_retry_attempts) == var.eventbridge_maximum_retry_attempts
+    error_message = "eventbridge_maximum_retry_attempts must be a whole number from 0 to 185."
+  }
+}
+
+variable "eventbridge_maximum_event_age_seconds" {
+  description = "delivery = eventbridge: how long EventBridge keeps trying to deliver an event, 60 to 86400 seconds."
+  type        = number
+  default     = 86400
+  nullable    = false
+
+  validation {
+    condition     = var.eventbridge_maximum_event_age_seconds >= 60 && var.eventbridge_maximum_event_age_seconds <= 86400 && floor(var.eventbridge_maximum_event_age_seconds) == var.eventbridge_maximum_event_age_seconds
+    error_message = "eventbridge_maximum_event_age_seconds must be a whole number from 60 to 86400."
+  }
+}
+
+################################################################################
+# Alarms
+################################################################################
+
+variable "alarm_actions" {
+  description = "SNS topic ARNs that CloudWatch alarms notify (on alarm and back to OK). Empty: no alarms. Given: alarms on the function's Errors and Throttles, on the on-failure queue and DLQs holding any message, and with delivery = sqs on the age of the queue's oldest message. The list's length must be known at plan time (a list literal of topic ARNs is, even when the ARNs are not)."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for a in var.alarm_actions : can(regex("^arn:aws[a-zA-Z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$", a))])
+    error_message = "alarm_actions must be SNS topic ARNs (arn:aws:sns:<region>:<account>:<topic>); got ${join(", ", [for a in var.alarm_actions : "\"${a}\"" if !can(regex("^arn:aws[a-zA-Z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$", a))])}."
+  }
+}
+
+variable "queue_age_alarm_seconds" {
+  description = "delivery = sqs, with alarm_actions: alarm when the queue's oldest message is older than this many seconds (60 to 1209600)."
+  type        = number
+  default     = 600
+  nullable    = false
+
+  validation {
+    condition     = var.queue_age_alarm_seconds >= 60 && var.queue_age_alarm_seconds <= 1209600
+    error_message = "queue_age_alarm_seconds must be from 60 to 1209600."
   }
 }
 
@@ -447,4 +563,33 @@ variable "tags" {
   type        = map(string)
   default     = {}
   nullable    = false
+}
+
+################################################################################
+# Operations: backfill and S3 Batch Operations
+################################################################################
+
+variable "create_batch_operations_role" {
+  description = "Create an IAM role for S3 Batch Operations jobs that invoke the function once per existing object (`s3-lambda-trigger backfill --batch-operations`): trusted by batchoperations.s3.amazonaws.com, it may invoke the function, list the bucket, read manifests and write reports under batch_operations_report_prefix."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "batch_operations_report_bucket" {
+  description = "Bucket for S3 Batch Operations completion reports and CSV manifests; null means the module's bucket. Must be in the bucket's region."
+  type        = string
+  default     = null
+}
+
+variable "batch_operations_report_prefix" {
+  description = "Key prefix of S3 Batch Operations completion reports and CSV manifests. In the module's own bucket no rule of the module's function may match it."
+  type        = string
+  default     = "s3-lambda-trigger/batch-operations/"
+  nullable    = false
+
+  validation {
+    condition     = length(var.batch_operations_report_prefix) > 1 && endswith(var.batch_operations_report_prefix, "/") && !startswith(var.batch_operations_report_prefix, "/")
+    error_message = "batch_operations_report_prefix must be a key prefix ending in '/' without a leading '/', for example \"s3-lambda-trigger/batch-operations/\"."
+  }
 }

@@ -1,12 +1,18 @@
-"""End-to-end latency and burst drain on the emulator (prints a table; no targets enforced).
+"""End-to-end latency and burst drain per delivery mode on the emulator, side by side (prints a
+table; no targets enforced).
 
-Deploys examples/basic (a private copy with a unique name, so parallel runs and tests that
-use examples/ in place do not share state), then measures:
+For each mode in --modes (default direct,sqs,eventbridge) deploys bench/stacks/module, which is
+examples/basic's configuration (one rule: incoming/*.csv) with delivery = <mode>, each in a
+private copy with a unique name. The modes apply in parallel (threads; each copy has its own
+.terraform and state), then are measured one after the other, so one mode's load does not
+slow another's numbers:
 
 - cold: the first upload after apply, put_object -> handler done;
 - warm: --warm uploads one at a time, each waiting for its handler log line;
 - burst: --burst matching objects plus as many non-matching ones from --threads threads;
-  drain = until every matching object's log line exists; handled / missing / duplicates.
+  drain = until every matching object's log line exists; handled / missing / duplicates
+  (only redeliveries: a repeated line with the same idempotencyKey; a repeat with another
+  key would be a second event for one upload and is counted apart, as other_repeats).
 
 Latency is measured two ways; the table leads with the first:
   log-ts: CloudWatch log event timestamp (ms) of the handler's s3_object line minus the
@@ -16,11 +22,13 @@ Latency is measured two ways; the table leads with the first:
   polled: client-observed time until filter_log_events first returns the line (adds
           up to one poll interval plus the query itself).
 
-Needs the emulator at AWS_ENDPOINT_URL (`make bench` starts it). Writes build/bench/e2e.json.
-Exits non-zero only when the measurement failed (deploy error, an upload never handled,
-the burst did not drain before --timeout).
+Apply times here are of parallel applies (informational); bench/deploy.py measures apply time
+one stack at a time. Needs the emulator at AWS_ENDPOINT_URL (`make bench` starts it). Writes
+build/bench/e2e.json. Exits non-zero only when the measurement failed (deploy error, an upload
+never handled, a burst that did not drain before --timeout).
 
-Usage: python bench/e2e.py [--burst 1000] [--warm 200] [--threads 16] [--timeout 600]
+Usage: python bench/e2e.py [--modes direct,sqs,eventbridge] [--burst 1000] [--warm 200]
+       [--threads 16] [--timeout 600] [--serial-deploy]
 """
 
 from __future__ import annotations
@@ -33,10 +41,11 @@ import shutil
 import statistics
 import sys
 import time
+import urllib.request
 import uuid
-from collections import Counter
+from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +60,19 @@ from tools.stack import OVERRIDE_FILE, REGION, Stack, endpoint, log_lines  # noq
 OUT = REPO / "build" / "bench"
 WORK = OUT / "work"
 ZIP = REPO / "build" / "handler.zip"
+STACK = REPO / "bench" / "stacks" / "module"
+MODES = ("direct", "sqs", "eventbridge")
+
+
+def parse_modes(text: str) -> tuple[str, ...]:
+    """--modes: a comma-separated subset of MODES, in the order given."""
+    modes = tuple(m.strip() for m in text.split(",") if m.strip())
+    unknown = [m for m in modes if m not in MODES]
+    if unknown or not modes:
+        raise argparse.ArgumentTypeError(
+            f"unknown mode(s) {', '.join(unknown) or '(none)'}: use {','.join(MODES)}"
+        )
+    return tuple(dict.fromkeys(modes))
 
 
 def private_copy(source: Path, name: str) -> Path:
@@ -141,6 +163,19 @@ def summarize(samples: list[float]) -> dict[str, float]:
     }
 
 
+def repeats(lines: list[Line], wanted: set[str]) -> tuple[int, int]:
+    """(redeliveries, other repeats) among the wanted keys' lines: a repeated line with an
+    idempotencyKey already seen for that key is a redelivery of the same event; a line with
+    another idempotencyKey for a key uploaded once would be a second, different event."""
+    per_key: dict[str, Counter[str]] = defaultdict(Counter)
+    for line in lines:
+        if line.record["key"] in wanted:
+            per_key[line.record["key"]][str(line.record.get("idempotencyKey"))] += 1
+    redeliveries = sum(c - 1 for counts in per_key.values() for c in counts.values())
+    other = sum(len(counts) - 1 for counts in per_key.values())
+    return redeliveries, other
+
+
 def burst(
     s3: Any, logs: Any, bucket: str, group: str, n: int, threads: int, timeout: float
 ) -> dict[str, Any]:
@@ -171,13 +206,14 @@ def burst(
         if time.monotonic() > deadline:
             break
         time.sleep(1.0)
-    time.sleep(3)  # late redeliveries would show up as duplicates
+    time.sleep(5)  # late redeliveries would show up as duplicates
     lines = [line for line in handler_lines(logs, group, since) if run in line.record["key"]]
-    counts = Counter(line.record["key"] for line in lines)
-    seen = set(counts)
+    seen = {line.record["key"] for line in lines}
+    redeliveries, other_repeats = repeats(lines, wanted)
     last_log_ms = max(
         (line.timestamp_ms for line in lines if line.record["key"] in wanted), default=0
     )
+    drain_log_ts = round(last_log_ms / 1000 - started, 2) if last_log_ms else None
     return {
         "matching": n,
         "non_matching": len(other),
@@ -185,29 +221,117 @@ def burst(
         "upload_s": round(uploaded_s, 2),
         "drained": drained_s is not None,
         "drain_polled_s": round(drained_s, 2) if drained_s is not None else None,
-        "drain_log_ts_s": round(last_log_ms / 1000 - started, 2) if last_log_ms else None,
+        "drain_log_ts_s": drain_log_ts,
         "handled": len(seen & wanted),
         "missing": len(wanted - seen),
-        "duplicates": sum(c - 1 for k, c in counts.items() if k in wanted),
+        "duplicates": redeliveries,
+        "other_repeats": other_repeats,
         "non_matching_handled": len(seen - wanted),
-        "objects_per_s": round(n / drained_s, 1) if drained_s else None,
+        "objects_per_s": round(n / drain_log_ts, 1) if drain_log_ts else None,
     }
+
+
+@dataclass
+class Deployment:
+    """One mode's stack and everything measured on it."""
+
+    mode: str
+    name: str
+    stack: Stack
+    outputs: dict[str, Any] = field(default_factory=dict)
+    applied: bool = False
+    result: dict[str, Any] = field(default_factory=dict)
+    failed: list[str] = field(default_factory=list)
+
+
+def deploy(d: Deployment) -> None:
+    try:
+        d.stack.init()
+        d.applied = True  # a failed apply may still leave resources: destroy in any case
+        d.outputs = d.stack.apply()
+        d.result["deploy_s"] = {k: round(v, 2) for k, v in d.stack.timings.items()}
+        print(
+            f"{d.mode}: deployed {d.name} in {d.stack.timings['apply']:.1f} s; "
+            f"bucket {d.outputs['bucket_name']}",
+            flush=True,
+        )
+    except Exception as error:
+        d.failed.append(f"deploy: {type(error).__name__}: {error}")
+
+
+def measure(d: Deployment, s3: Any, logs: Any, args: argparse.Namespace) -> None:
+    bucket, group = d.outputs["bucket_name"], d.outputs["log_group_name"]
+    load = os.getloadavg()[0]  # the machine's, other work included: context for the numbers
+    print(f"{d.mode}: cold + {args.warm} warm uploads (load {load:.1f})", flush=True)
+    cold = timed_upload(s3, logs, bucket, group, f"incoming/{d.name}-cold.csv", 120, 0.05)
+    if cold.log_ms is None:
+        d.failed.append("cold upload never handled")
+    d.result["cold"] = {"log_ts_ms": cold.log_ms, "polled_ms": cold.polled_ms}
+
+    warm = [
+        timed_upload(
+            s3, logs, bucket, group, f"incoming/{d.name}-warm-{i:04d}.csv", 60, args.interval
+        )
+        for i in range(args.warm)
+    ]
+    lost = [u.key for u in warm if u.log_ms is None]
+    if lost:
+        d.failed.append(f"{len(lost)} warm uploads never handled")
+    d.result["warm"] = {
+        "log_ts_ms": summarize([u.log_ms for u in warm if u.log_ms is not None]),
+        "polled_ms": summarize([u.polled_ms for u in warm if u.polled_ms is not None]),
+        "lost": len(lost),
+        "poll_interval_ms": args.interval * 1000,
+    }
+
+    if args.burst > 0:
+        print(
+            f"{d.mode}: burst of {args.burst} matching + {args.burst} other from "
+            f"{args.threads} threads",
+            flush=True,
+        )
+        d.result["burst"] = burst(s3, logs, bucket, group, args.burst, args.threads, args.timeout)
+        if not d.result["burst"]["drained"]:
+            d.failed.append(f"burst did not drain in {args.timeout:.0f} s")
+    d.result["load_average"] = [round(load, 2), round(os.getloadavg()[0], 2)]
+
+
+def teardown(d: Deployment) -> None:
+    if d.applied:
+        try:
+            d.stack.destroy()
+            d.result["destroy_s"] = round(d.stack.timings.get("destroy", 0.0), 2)
+        except Exception as error:
+            d.failed.append(f"destroy failed: {error}")
+    remove_copy(d.stack.directory)
+
+
+def emulator_version(url: str) -> str | None:
+    try:
+        with urllib.request.urlopen(f"{url}/_localstack/health", timeout=5) as reply:
+            version = json.loads(reply.read()).get("version")
+    except (OSError, ValueError):
+        return None
+    return str(version) if version else None
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--modes", type=parse_modes, default=MODES, help="comma-separated")
     parser.add_argument("--burst", type=int, default=1000, help="matching objects in the burst")
     parser.add_argument("--warm", type=int, default=200, help="sequential warm uploads")
     parser.add_argument("--threads", type=int, default=16, help="upload threads in the burst")
     parser.add_argument("--timeout", type=float, default=600.0, help="burst drain timeout (s)")
     parser.add_argument("--interval", type=float, default=0.05, help="log poll interval (s)")
+    parser.add_argument(
+        "--serial-deploy", action="store_true", help="apply the modes one after the other"
+    )
     args = parser.parse_args()
 
     if not ZIP.exists():
         print(f"error: {ZIP} missing; run `make package`", file=sys.stderr)
         return 2
     url = endpoint()
-    name = f"bench-e2e-{uuid.uuid4().hex[:8]}"
     session = boto3.session.Session(
         aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID", "test"),
         aws_secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY", "test"),
@@ -217,94 +341,98 @@ def main() -> int:
     s3 = session.client("s3", endpoint_url=url, config=config)
     logs = session.client("logs", endpoint_url=url, config=config)
 
-    result: dict[str, Any] = {"endpoint": url, "stack": name, "latency_source": "log-ts"}
-    failed: list[str] = []
-    directory = private_copy(REPO / "examples" / "basic", name)
-    stack = Stack(directory, {"name": name, "package_file": str(ZIP)})
-    applied = False
+    run = uuid.uuid4().hex[:6]
+    deployments = []
+    for mode in args.modes:
+        name = f"bench-e2e-{mode[:3]}-{run}"
+        directory = private_copy(STACK, name)
+        variables = {"name": name, "package_file": str(ZIP), "delivery": mode}
+        deployments.append(Deployment(mode, name, Stack(directory, variables)))
+    workers = 1 if args.serial_deploy else len(deployments)
     try:
-        stack.init()
-        applied = True  # a failed apply may still leave resources: destroy in any case
-        outputs = stack.apply()
-        result["deploy_s"] = {k: round(v, 2) for k, v in stack.timings.items()}
-        bucket, group = outputs["bucket_name"], outputs["log_group_name"]
-        print(f"deployed {name} in {stack.timings['apply']:.1f} s; bucket {bucket}")
-
-        cold = timed_upload(s3, logs, bucket, group, f"incoming/{name}-cold.csv", 120, 0.05)
-        if cold.log_ms is None:
-            failed.append("cold upload never handled")
-        result["cold"] = {"log_ts_ms": cold.log_ms, "polled_ms": cold.polled_ms}
-
-        warm = [
-            timed_upload(
-                s3, logs, bucket, group, f"incoming/{name}-warm-{i:04d}.csv", 60, args.interval
-            )
-            for i in range(args.warm)
-        ]
-        lost = [u.key for u in warm if u.log_ms is None]
-        if lost:
-            failed.append(f"{len(lost)} warm uploads never handled")
-        result["warm"] = {
-            "log_ts_ms": summarize([u.log_ms for u in warm if u.log_ms is not None]),
-            "polled_ms": summarize([u.polled_ms for u in warm if u.polled_ms is not None]),
-            "lost": len(lost),
-            "poll_interval_ms": args.interval * 1000,
-        }
-
-        if args.burst > 0:
-            print(f"burst: {args.burst} matching + {args.burst} other from {args.threads} threads")
-            result["burst"] = burst(s3, logs, bucket, group, args.burst, args.threads, args.timeout)
-            if not result["burst"]["drained"]:
-                failed.append(f"burst did not drain in {args.timeout:.0f} s")
-    except Exception as error:
-        failed.append(f"{type(error).__name__}: {error}")
-    finally:
-        if applied:
+        with ThreadPoolExecutor(workers) as pool:
+            list(pool.map(deploy, deployments))
+        for d in deployments:
+            if d.failed:
+                continue
             try:
-                stack.destroy()
-                result["destroy_s"] = round(stack.timings.get("destroy", 0.0), 2)
+                measure(d, s3, logs, args)
             except Exception as error:
-                failed.append(f"destroy failed: {error}")
-        remove_copy(directory)
+                d.failed.append(f"{type(error).__name__}: {error}")
+    finally:
+        print("destroying", flush=True)
+        with ThreadPoolExecutor(len(deployments)) as pool:
+            list(pool.map(teardown, deployments))
 
-    result["failed"] = failed
+    result: dict[str, Any] = {
+        "endpoint": url,
+        "emulator_version": emulator_version(url),
+        "stack": "bench/stacks/module",
+        "latency_source": "log-ts",
+        "parallel_deploy": workers > 1,
+        "modes": {d.mode: {"stack": d.name, **d.result, "failed": d.failed} for d in deployments},
+        "failed": [f"{d.mode}: {reason}" for d in deployments for reason in d.failed],
+    }
     print_table(result)
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / "e2e.json"
     path.write_text(json.dumps(result, indent=2) + "\n")
     print(f"wrote {path}")
-    for reason in failed:
+    for reason in result["failed"]:
         print(f"error: {reason}", file=sys.stderr)
-    return 1 if failed else 0
+    return 1 if result["failed"] else 0
 
 
 def fmt(value: float | None, unit: str = "ms") -> str:
-    return "-" if value is None else f"{value:,.0f} {unit}" if unit == "ms" else f"{value} {unit}"
+    if value is None:
+        return "-"
+    return f"{value:,.0f} {unit}" if unit == "ms" else f"{value:,.1f} {unit}"
 
 
 def print_table(result: dict[str, Any]) -> None:
-    print(f"\ne2e on {result['endpoint']} (examples/basic)")
-    print(f"{'metric':34} {'log-ts':>12} {'polled':>12}")
-    cold = result.get("cold")
-    if cold:
-        print(
-            f"{'cold (first upload)':34} {fmt(cold['log_ts_ms']):>12} {fmt(cold['polled_ms']):>12}"
-        )
-    warm = result.get("warm")
-    if warm and warm["log_ts_ms"]:
-        n = warm["log_ts_ms"]["n"]
-        for key in ("p50", "p90", "p99", "max"):
-            label = f"warm {key} (n={n}, sequential)"
-            print(f"{label:34} {fmt(warm['log_ts_ms'][key]):>12} {fmt(warm['polled_ms'][key]):>12}")
-    b = result.get("burst")
-    if b:
-        print(f"\nburst: {b['matching']} matching + {b['non_matching']} non-matching objects")
-        print(f"{'upload (all objects)':34} {b['upload_s']:>10} s")
-        print(f"{'drain (last line, log-ts)':34} {fmt(b['drain_log_ts_s'], 's'):>12}")
-        print(f"{'drain (polled)':34} {fmt(b['drain_polled_s'], 's'):>12}")
-        print(f"{'throughput (matching/s, polled)':34} {fmt(b['objects_per_s'], '/s'):>12}")
-        for key in ("handled", "missing", "duplicates", "non_matching_handled"):
-            print(f"{key:34} {b[key]:>12}")
+    modes: dict[str, dict[str, Any]] = result["modes"]
+    names = list(modes)
+    print(
+        f"\ne2e on {result['endpoint']} (LocalStack {result['emulator_version']}), "
+        f"bench/stacks/module per delivery mode; latency log-ts (polled)"
+    )
+    print(f"{'metric':30}" + "".join(f"{n:>22}" for n in names))
+
+    def row(label: str, cells: list[str]) -> None:
+        print(f"{label:30}" + "".join(f"{c:>22}" for c in cells))
+
+    def both(m: dict[str, Any], path: tuple[str, ...], unit: str = "ms") -> str:
+        values = []
+        for source in ("log_ts_ms", "polled_ms"):
+            value: Any = m
+            for key in (path[0], source, *path[1:]):
+                value = value.get(key) if isinstance(value, dict) else None
+            values.append(value)
+        return f"{fmt(values[0], unit)} ({fmt(values[1], unit)})"
+
+    row("apply (parallel)", [fmt(modes[n].get("deploy_s", {}).get("apply"), "s") for n in names])
+    row("cold (first upload)", [both(modes[n], ("cold",)) for n in names])
+    for key in ("p50", "p90", "p99", "max"):
+        n_warm = next((m["warm"]["log_ts_ms"].get("n") for m in modes.values() if "warm" in m), 0)
+        row(f"warm {key} (n={n_warm})", [both(modes[n], ("warm", key)) for n in names])
+    bursts = {n: modes[n].get("burst") for n in names}
+    first = next((b for b in bursts.values() if b), None)
+    if first:
+        print(f"burst: {first['matching']} matching + {first['non_matching']} non-matching objects")
+
+        def cell(n: str, key: str, unit: str = "") -> str:
+            b = bursts[n]
+            if not b:
+                return "-"
+            return fmt(b[key], unit) if unit else str(b[key])
+
+        row("upload (all objects)", [cell(n, "upload_s", "s") for n in names])
+        row("drain (log-ts)", [cell(n, "drain_log_ts_s", "s") for n in names])
+        row("drain (polled)", [cell(n, "drain_polled_s", "s") for n in names])
+        row("throughput (matching/s)", [cell(n, "objects_per_s", "/s") for n in names])
+        for key in ("handled", "missing", "duplicates", "other_repeats", "non_matching_handled"):
+            row(key, [cell(n, key) for n in names])
+    row("destroy (parallel)", [fmt(modes[n].get("destroy_s"), "s") for n in names])
 
 
 if __name__ == "__main__":

@@ -71,12 +71,19 @@ class Emulator:
         return self.venv / "bin" / "python"
 
     @property
+    def instance(self) -> str:
+        """``name``, or ``name-<port>`` for an instance on another port (its own pid file,
+        log, state and temp dirs, so that a second emulator can run beside the first)."""
+        port = urllib.parse.urlsplit(endpoint_for(self)).port or self.default_port
+        return self.name if port == self.default_port else f"{self.name}-{port}"
+
+    @property
     def pid_file(self) -> Path:
-        return BUILD / f"{self.name}.pid"
+        return BUILD / f"{self.instance}.pid"
 
     @property
     def log_file(self) -> Path:
-        return BUILD / f"{self.name}.log"
+        return BUILD / f"{self.instance}.log"
 
     @property
     def install_log(self) -> Path:
@@ -335,8 +342,8 @@ def rss_mb(pid: int) -> float | None:
 def launch_command(emulator: Emulator, host: str, port: int) -> tuple[list[str], dict[str, str]]:
     env = dict(os.environ)
     env.pop("AWS_ENDPOINT_URL", None)
-    state = BUILD / f"{emulator.name}-state"
-    tmp = BUILD / f"{emulator.name}-tmp"
+    state = BUILD / f"{emulator.instance}-state"
+    tmp = BUILD / f"{emulator.instance}-tmp"
     tmp.mkdir(parents=True, exist_ok=True)
     env["TMPDIR"] = str(tmp)
     if emulator.name == "localstack":

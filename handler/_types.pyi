@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 class _S3ObjectFields(NamedTuple):
     bucket: str
     key: str  # decoded
-    raw_key: str  # as delivered (URL-encoded for notifications, plain for EventBridge)
+    raw_key: str  # as delivered (URL-encoded, '+' for space)
     event_name: str  # normalised, e.g. "ObjectCreated:Put"
     event_time: datetime  # timezone-aware
     region: str

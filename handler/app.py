@@ -1,5 +1,8 @@
 """The processing loop: ``handler.app.lambda_handler`` runs a processor on every record.
 
+An S3 Batch Operations event (``invocationSchemaVersion`` and ``tasks``) is answered per
+task by handler.batch_operations, imported for such events only.
+
 Each message of an event is isolated: a malformed message or a processor that
 raises on one record never stops the others.  What happens to failures (SQS
 partial batch responses, or one exception for async events) is decided in
@@ -23,6 +26,10 @@ if TYPE_CHECKING:
 
 def handle(event: object, context: object, processor: "Processor") -> "dict[str, Any]":
     """Parse ``event`` and run ``processor(record, context)`` on every S3 record in it."""
+    if event.__class__ is dict and "tasks" in event and "invocationSchemaVersion" in event:
+        from . import batch_operations  # noqa: PLC0415 - S3 Batch Operations only
+
+        return batch_operations.handle(event, context, processor)
     rid = request_id(context)
     try:
         messages = split_event(event)

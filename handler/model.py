@@ -103,12 +103,16 @@ else:  # collections.namedtuple: no typing import, cheap to create and to instan
 
 _N_FIELDS = 18  # the fields that make a record's identity: all but ``raw``
 
+# s3.configurationId of the records `s3-lambda-trigger backfill` and S3 Batch Operations
+# tasks deliver for objects that already exist (S3 puts the notification's id there).
+BACKFILL_CONFIGURATION_ID = "s3-lambda-trigger-backfill"
+
 
 class S3Object(_S3ObjectFields):
     """One S3 object event, whatever the delivery shape.
 
     Fields (types in ``handler/_types.pyi``): bucket, key (decoded), raw_key (as
-    delivered: URL-encoded in notifications, plain in EventBridge), event_name
+    delivered: URL-encoded, '+' for space), event_name
     (e.g. "ObjectCreated:Put"), event_time (timezone-aware), region, then, possibly
     None: size, etag, version_id, sequencer, principal_id, request_id, source_ip,
     configuration_id, event_source ("aws:s3"), and for EventBridge detail_type,
@@ -141,6 +145,12 @@ class S3Object(_S3ObjectFields):
             f"{n}={v!r}" for n, v in zip(self._fields[:_N_FIELDS], self, strict=False)
         )
         return f"S3Object({fields})"
+
+    @property
+    def is_backfill(self) -> bool:
+        """True for an object that already existed, delivered by a backfill or S3 Batch
+        Operations (s3.configurationId is BACKFILL_CONFIGURATION_ID), not by a live event."""
+        return self.configuration_id == BACKFILL_CONFIGURATION_ID
 
     @property
     def idempotency_key(self) -> str:

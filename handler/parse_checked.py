@@ -184,6 +184,15 @@ def _event_name(name: str) -> str:
     return name[3:] if name.startswith("s3:") else name
 
 
+def _decoded_key(raw_key: str, ow: str) -> str:
+    """S3 percent-encodes keys as UTF-8 with '+' for space, in notifications and in
+    EventBridge events alike (AWS Lambda Powertools decodes both the same way)."""
+    try:
+        return unquote_plus(raw_key)
+    except UnicodeDecodeError:
+        raise S3EventError(f"{ow}.key", f"not URL-encoded UTF-8: {raw_key!r}") from None
+
+
 def s3_record(rec: dict[str, Any], where: str) -> S3Object:
     s3 = _obj(rec, "s3", where)
     s3w = f"{where}.s3"
@@ -191,10 +200,7 @@ def s3_record(rec: dict[str, Any], where: str) -> S3Object:
     obj = _obj(s3, "object", s3w)
     ow = f"{s3w}.object"
     raw_key = _str(obj, "key", ow)
-    try:  # S3 percent-encodes UTF-8 with '+' for space
-        key = unquote_plus(raw_key)
-    except UnicodeDecodeError:
-        raise S3EventError(f"{ow}.key", f"not URL-encoded UTF-8: {raw_key!r}") from None
+    key = _decoded_key(raw_key, ow)
     return S3Object(
         bucket=_str(bucket, "name", f"{s3w}.bucket"),
         key=key,
@@ -230,7 +236,8 @@ def _eventbridge(doc: dict[str, Any], where: str) -> S3Object:
     dw = _join(where, "detail")
     obj = _obj(detail, "object", dw)
     ow = f"{dw}.object"
-    key = _str(obj, "key", ow)  # EventBridge keys are not URL-encoded
+    raw_key = _str(obj, "key", ow)
+    key = _decoded_key(raw_key, ow)  # URL-encoded, as in notifications
     reason = _opt_str(detail, "reason", dw)
     deletion = _opt_str(detail, "deletion-type", dw)
     prefix = _EB_NAMES.get(detail_type, detail_type.replace(" ", ""))
@@ -246,7 +253,7 @@ def _eventbridge(doc: dict[str, Any], where: str) -> S3Object:
     return S3Object(
         bucket=_str(_obj(detail, "bucket", dw), "name", f"{dw}.bucket"),
         key=key,
-        raw_key=key,
+        raw_key=raw_key,
         event_name=name,
         event_time=_time(doc, "time", where),
         region=_str(doc, "region", where),

@@ -3,6 +3,8 @@
     s3-lambda-trigger package --source src/mypkg -r requirements.txt -o build/function.zip
     s3-lambda-trigger event put --bucket B --key K [--shape sqs] > event.json
     s3-lambda-trigger invoke event.json [--processor mypkg.mod:process]
+    s3-lambda-trigger backfill --terraform-dir infra/ [--dry-run]
+    s3-lambda-trigger redrive --terraform-dir infra/ [--dry-run]
 
 Each subcommand lives in its own module; this file only wires them up. Expected
 failures print one ``error: ...`` line and exit 1 (usage errors exit 2).
@@ -17,7 +19,8 @@ import sys
 import uuid
 from datetime import datetime
 
-from . import packaging
+from . import backfill, packaging, redrive
+from .deployment import OperationError
 from .samples import SHAPES, make_event
 
 PROG = "s3-lambda-trigger"
@@ -78,6 +81,8 @@ def parser() -> argparse.ArgumentParser:
     packaging.add_parser(sub)
     _event_parser(sub)
     _invoke_parser(sub)
+    backfill.add_parser(sub)
+    redrive.add_parser(sub)
     return p
 
 
@@ -115,10 +120,16 @@ def _invoke(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    commands = {"package": packaging.run, "event": _event, "invoke": _invoke}
+    commands = {
+        "package": packaging.run,
+        "event": _event,
+        "invoke": _invoke,
+        "backfill": backfill.run,
+        "redrive": redrive.run,
+    }
     try:
         commands[args.command](args)
-    except (CommandError, packaging.PackagingError) as exc:
+    except (CommandError, packaging.PackagingError, OperationError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except Exception as exc:

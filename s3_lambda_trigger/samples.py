@@ -135,8 +135,9 @@ def eventbridge_event(
     etag: str | None = None,
     version_id: str | None = None,
 ) -> dict[str, Any]:
-    """An EventBridge "Object Created"/"Object Deleted" event (key not encoded)."""
-    obj: dict[str, Any] = {"key": key}
+    """An EventBridge "Object Created"/"Object Deleted" event for ``key`` (plain text; S3
+    URL-encodes it in the event as in notifications)."""
+    obj: dict[str, Any] = {"key": encode_key(key)}
     if size is not None:
         obj["size"] = size
     if etag is not None:

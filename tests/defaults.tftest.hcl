@@ -266,11 +266,11 @@ run "existing_bucket" {
     error_message = "With create_bucket = false the module must not create or reconfigure the bucket."
   }
   assert {
-    condition     = aws_s3_bucket_notification.this.bucket == "someone-elses-bucket"
+    condition     = aws_s3_bucket_notification.this[0].bucket == "someone-elses-bucket"
     error_message = "The notification must still be written on the given bucket."
   }
   assert {
-    condition     = length(aws_s3_bucket_notification.this.lambda_function) == 1
+    condition     = length(aws_s3_bucket_notification.this[0].lambda_function) == 1
     error_message = "The notification must carry the rules."
   }
   assert {

@@ -214,15 +214,15 @@ run "read_prefixes_and_output_prefix" {
 
   # The notification: one lambda_function block per rule, id = rule name.
   assert {
-    condition     = length(aws_s3_bucket_notification.this.lambda_function) == 4
+    condition     = length(aws_s3_bucket_notification.this[0].lambda_function) == 4
     error_message = "One lambda_function block per rule."
   }
   assert {
-    condition     = toset([for l in aws_s3_bucket_notification.this.lambda_function : l.id]) == toset(["csv", "json", "archive", "external"])
+    condition     = toset([for l in aws_s3_bucket_notification.this[0].lambda_function : l.id]) == toset(["csv", "json", "archive", "external"])
     error_message = "Each lambda_function block's id must be its rule name."
   }
   assert {
-    condition = tomap({ for l in aws_s3_bucket_notification.this.lambda_function : l.id => l.lambda_function_arn }) == tomap({
+    condition = tomap({ for l in aws_s3_bucket_notification.this[0].lambda_function : l.id => l.lambda_function_arn }) == tomap({
       csv      = "arn:aws:lambda:us-east-1:123456789012:function:policy-fn"
       json     = "arn:aws:lambda:us-east-1:123456789012:function:policy-fn"
       archive  = "arn:aws:lambda:us-east-1:123456789012:function:policy-fn"
@@ -231,7 +231,7 @@ run "read_prefixes_and_output_prefix" {
     error_message = "Each rule must invoke the module's function unless it names its own function_arn."
   }
   assert {
-    condition = tomap({ for l in aws_s3_bucket_notification.this.lambda_function : l.id => "${coalesce(l.filter_prefix, "<null>")}|${coalesce(l.filter_suffix, "<null>")}" }) == tomap({
+    condition = tomap({ for l in aws_s3_bucket_notification.this[0].lambda_function : l.id => "${coalesce(l.filter_prefix, "<null>")}|${coalesce(l.filter_suffix, "<null>")}" }) == tomap({
       csv      = "in/|.csv"
       json     = "in/|.json"
       archive  = "archive/|<null>"
@@ -240,7 +240,7 @@ run "read_prefixes_and_output_prefix" {
     error_message = "Each block must carry its rule's prefix and suffix, null when empty."
   }
   assert {
-    condition = tomap({ for l in aws_s3_bucket_notification.this.lambda_function : l.id => l.events }) == tomap({
+    condition = tomap({ for l in aws_s3_bucket_notification.this[0].lambda_function : l.id => l.events }) == tomap({
       csv      = toset(["s3:ObjectCreated:*"])
       json     = toset(["s3:ObjectCreated:*"])
       archive  = toset(["s3:ObjectCreated:Put"])
@@ -249,7 +249,7 @@ run "read_prefixes_and_output_prefix" {
     error_message = "Each block must carry its rule's events (default: all object-create events)."
   }
   assert {
-    condition     = aws_s3_bucket_notification.this.bucket == "policy-bucket-123"
+    condition     = aws_s3_bucket_notification.this[0].bucket == "policy-bucket-123"
     error_message = "The notification must be on the module's bucket."
   }
   assert {
@@ -262,19 +262,19 @@ run "catch_all_rule_has_null_prefix_and_suffix" {
   command = plan
 
   assert {
-    condition     = length(aws_s3_bucket_notification.this.lambda_function) == 1
+    condition     = length(aws_s3_bucket_notification.this[0].lambda_function) == 1
     error_message = "The default is one rule."
   }
   assert {
-    condition     = aws_s3_bucket_notification.this.lambda_function[0].id == "all" && aws_s3_bucket_notification.this.lambda_function[0].filter_prefix == null && aws_s3_bucket_notification.this.lambda_function[0].filter_suffix == null
+    condition     = aws_s3_bucket_notification.this[0].lambda_function[0].id == "all" && aws_s3_bucket_notification.this[0].lambda_function[0].filter_prefix == null && aws_s3_bucket_notification.this[0].lambda_function[0].filter_suffix == null
     error_message = "An empty prefix/suffix must be sent as null (absent), not as \"\"."
   }
   assert {
-    condition     = aws_s3_bucket_notification.this.lambda_function[0].events == toset(["s3:ObjectCreated:*"])
+    condition     = aws_s3_bucket_notification.this[0].lambda_function[0].events == toset(["s3:ObjectCreated:*"])
     error_message = "The default rule must fire on all object-create events."
   }
   assert {
-    condition     = aws_s3_bucket_notification.this.eventbridge == false
+    condition     = aws_s3_bucket_notification.this[0].eventbridge == false
     error_message = "EventBridge must be off by default."
   }
 }

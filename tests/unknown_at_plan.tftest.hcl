@@ -36,3 +36,20 @@ run "extra_policy_json_unknown_at_plan" {
     error_message = "One permission per rule, keyed by rule name, even when a rule's function_arn is unknown."
   }
 }
+
+run "delivery_modes_and_alarms_unknown_at_plan" {
+  command = plan
+
+  module {
+    source = "./tests/fixtures/extra-policy-unknown"
+  }
+
+  assert {
+    condition     = output.queued_alarm_keys == ["delivery_dlq_not_empty", "errors", "queue_oldest_message_age", "throttles"]
+    error_message = "Alarms are planned from the length of alarm_actions, known even when the topic ARN is not; got ${jsonencode(output.queued_alarm_keys)}."
+  }
+  assert {
+    condition     = output.fanout_rule_keys == ["mine/s3:ObjectCreated:*", "theirs/s3:ObjectCreated:*"]
+    error_message = "EventBridge rules are keyed by rule and event, known even when a target's ARN is not; got ${jsonencode(output.fanout_rule_keys)}."
+  }
+}

@@ -204,7 +204,7 @@ run "overlap_same_event_nested_prefixes" {
       inner = { filter_prefix = "data/raw/" }
     }
   }
-  expect_failures = [var.notifications]
+  expect_failures = [aws_s3_bucket_notification.this[0]]
 }
 
 run "overlap_empty_prefix_matches_all" {
@@ -215,7 +215,7 @@ run "overlap_empty_prefix_matches_all" {
       uploads    = { filter_prefix = "uploads/" }
     }
   }
-  expect_failures = [var.notifications]
+  expect_failures = [aws_s3_bucket_notification.this[0]]
 }
 
 run "overlap_same_prefix_empty_suffix" {
@@ -226,7 +226,7 @@ run "overlap_same_prefix_empty_suffix" {
       csv_files = { filter_prefix = "in/", filter_suffix = ".csv" }
     }
   }
-  expect_failures = [var.notifications]
+  expect_failures = [aws_s3_bucket_notification.this[0]]
 }
 
 run "overlap_nested_suffixes" {
@@ -238,7 +238,7 @@ run "overlap_nested_suffixes" {
       ignored = { filter_prefix = "other/" }
     }
   }
-  expect_failures = [var.notifications]
+  expect_failures = [aws_s3_bucket_notification.this[0]]
 }
 
 run "overlap_wildcard_and_member" {
@@ -249,7 +249,7 @@ run "overlap_wildcard_and_member" {
       put_only   = { events = ["s3:ObjectCreated:Put"], filter_prefix = "in/" }
     }
   }
-  expect_failures = [var.notifications]
+  expect_failures = [aws_s3_bucket_notification.this[0]]
 }
 
 run "overlap_member_and_wildcard_reversed" {
@@ -260,7 +260,7 @@ run "overlap_member_and_wildcard_reversed" {
       b_any = { events = ["s3:ObjectRemoved:*"], filter_prefix = "x/" }
     }
   }
-  expect_failures = [var.notifications]
+  expect_failures = [aws_s3_bucket_notification.this[0]]
 }
 
 run "overlap_with_external_function_still_ambiguous" {
@@ -271,7 +271,7 @@ run "overlap_with_external_function_still_ambiguous" {
       theirs = { filter_prefix = "in/", function_arn = "arn:aws:lambda:us-east-1:123456789012:function:other-fn" }
     }
   }
-  expect_failures = [var.notifications]
+  expect_failures = [aws_s3_bucket_notification.this[0]]
 }
 
 run "no_overlap_same_prefix_different_suffixes" {
@@ -415,7 +415,7 @@ run "loop_output_under_rule_prefix" {
       uploads = { filter_prefix = "in/" }
     }
   }
-  expect_failures = [aws_s3_bucket_notification.this]
+  expect_failures = [aws_s3_bucket_notification.this[0]]
 }
 
 run "loop_rule_prefix_under_output_prefix" {
@@ -426,7 +426,7 @@ run "loop_rule_prefix_under_output_prefix" {
       deep = { filter_prefix = "out/reports/" }
     }
   }
-  expect_failures = [aws_s3_bucket_notification.this]
+  expect_failures = [aws_s3_bucket_notification.this[0]]
 }
 
 run "loop_default_rule_matches_everything" {
@@ -434,7 +434,7 @@ run "loop_default_rule_matches_everything" {
   variables {
     output_prefix = "out/"
   }
-  expect_failures = [aws_s3_bucket_notification.this]
+  expect_failures = [aws_s3_bucket_notification.this[0]]
 }
 
 run "no_loop_when_rule_targets_external_function" {

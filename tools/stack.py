@@ -8,8 +8,10 @@ override file is written next to the root module for the run and removed afterwa
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,7 +23,8 @@ from python_terraform import IsFlagged, Terraform  # type: ignore[import-untyped
 REPO = Path(__file__).resolve().parent.parent
 REGION = "us-east-1"
 OVERRIDE_FILE = "emulator_override.tf"
-SERVICES = ("s3", "lambda", "iam", "sts", "logs", "sqs", "kms", "sns", "events")
+INIT_LOCK = REPO / "build" / "terraform-init.lock"
+SERVICES = ("s3", "lambda", "iam", "sts", "logs", "sqs", "kms", "sns", "events", "cloudwatch")
 RECORD_MESSAGE = "s3_object"  # the handler's per-record log line (handler.log contract)
 
 
@@ -63,6 +66,26 @@ class Stack:
     def __post_init__(self) -> None:
         self._tf = Terraform(working_dir=str(self.directory))
 
+    @classmethod
+    def copy_of(cls, source: Path, into: Path, variables: dict[str, Any] | None = None) -> Stack:
+        """A working copy of the root module ``source`` in ``into`` (its own .terraform and
+        state), so that several deployments of one stack can apply in parallel. Relative
+        module sources are made absolute."""
+        into.mkdir(parents=True, exist_ok=True)
+        for path in source.iterdir():
+            if path.is_file() and not path.name.startswith(("terraform.tfstate", ".terraform")):
+                text = path.read_bytes()
+                if path.suffix == ".tf":
+                    text = re.sub(
+                        rb'source\s*=\s*"(\.\.?/[^"]*)"',
+                        lambda m: (
+                            b'source = "%s"' % str((source / m[1].decode()).resolve()).encode()
+                        ),
+                        text,
+                    )
+                (into / path.name).write_bytes(text)
+        return cls(into, dict(variables or {}))
+
     def _run(self, step: str, *args: Any, **kwargs: Any) -> tuple[int, str]:
         started = time.perf_counter()
         code, out, err = self._tf.cmd(*args, no_color=IsFlagged, input=False, **kwargs)
@@ -77,7 +100,15 @@ class Stack:
 
     def init(self) -> None:
         (self.directory / OVERRIDE_FILE).write_text(provider_override(endpoint()))
-        self._check("init", "init", upgrade=False)
+        # Terraform's plugin cache is not safe for concurrent installs ("mkdir ... file
+        # exists" when two inits fill it at once): stacks applied in parallel init one by one.
+        INIT_LOCK.parent.mkdir(parents=True, exist_ok=True)
+        with INIT_LOCK.open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                self._check("init", "init", upgrade=False)
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
 
     def apply(self) -> dict[str, Any]:
         self._check("apply", "apply", auto_approve=IsFlagged, var=self.variables)

@@ -17,11 +17,17 @@ from tests.integration.support import destroy
 from tools.stack import REGION, REPO, Stack, endpoint
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the xdist_group marks
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     here = Path(__file__).parent
     for item in items:
         if here in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.integration)
+            # `pytest -n N --dist loadgroup` (make integration): the tests that share a deployed
+            # stack run on one worker; independent stacks apply in parallel. A test's own group
+            # (e.g. one per delivery mode) wins over its file's.
+            if item.get_closest_marker("xdist_group") is None:
+                item.add_marker(pytest.mark.xdist_group(Path(str(item.fspath)).stem))
 
 
 @pytest.fixture(scope="session")

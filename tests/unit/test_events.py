@@ -56,10 +56,16 @@ def test_invalid_utf8_key_is_a_clear_error() -> None:
         parse_event(direct("%FF%FE"))
 
 
-def test_eventbridge_key_is_not_decoded() -> None:
-    event = make_event("put", "b", "a+b%20c", shape="eventbridge", when=WHEN)
+def test_eventbridge_key_is_decoded_like_a_notification_key() -> None:
+    # S3 URL-encodes the key in EventBridge events too (as LocalStack delivers it, and as AWS
+    # Lambda Powertools decodes it: unquote_plus).
+    event = make_event("put", "b", "a+b%20c d/보고서.csv", shape="eventbridge", when=WHEN)
+    assert event["detail"]["object"]["key"] == "a%2Bb%2520c+d/%EB%B3%B4%EA%B3%A0%EC%84%9C.csv"
     [r] = parse_event(event)
-    assert r.key == r.raw_key == "a+b%20c"
+    assert r.key == "a+b%20c d/보고서.csv"
+    assert r.raw_key == event["detail"]["object"]["key"]
+    event["detail"]["object"]["key"] = "in/x%20y+z.dat"  # LocalStack's %20 for a space
+    assert parse_event(event)[0].key == "in/x y z.dat"
     assert (r.event_name, r.detail_type, r.reason) == (
         "ObjectCreated:Put",
         "Object Created",
