@@ -35,7 +35,7 @@ Needs the emulator at AWS_ENDPOINT_URL (`make bench` starts it) and TF_CLI_CONFI
 measurement failed (a terraform step failed or a re-plan showed changes).
 
 Usage: python bench/deploy.py [--repeat 1] [--modes direct,sqs,eventbridge] [--what-if]
-       [--no-minimal]
+       [--no-minimal] [--output build/bench/deploy.json]
 """
 
 from __future__ import annotations
@@ -414,6 +414,9 @@ def summarize(cycles: list[Cycle]) -> dict[str, Any]:
         out["apply_phases"] = {
             k: median([c.apply_phases[k] for c in cycles]) for k in first.apply_phases
         }
+        out["apply_phases_runs"] = [
+            {k: round(v, 2) for k, v in c.apply_phases.items()} for c in cycles
+        ]
         out["destroy_phases"] = {
             k: median([c.destroy_phases[k] for c in cycles]) for k in first.destroy_phases
         }
@@ -560,6 +563,9 @@ def main() -> int:
     parser.add_argument(
         "--no-minimal", action="store_true", help="leave out the 4-resource tutorial stack"
     )
+    parser.add_argument(
+        "--output", type=Path, default=OUT / "deploy.json", help="where to write the JSON"
+    )
     args = parser.parse_args()
     if not ZIP.exists():
         print(f"error: {ZIP} missing; run `make package`", file=sys.stderr)
@@ -649,8 +655,8 @@ def main() -> int:
         "stacks": stacks,
         "failed": failed,
     }
-    OUT.mkdir(parents=True, exist_ok=True)
-    path = OUT / "deploy.json"
+    path: Path = args.output
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(result, indent=2) + "\n")
     if stacks:
         print_report(result)
