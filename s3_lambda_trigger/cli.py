@@ -16,10 +16,10 @@ import argparse
 import json
 import os
 import sys
-import uuid
 from datetime import datetime
 
 from . import backfill, packaging, redrive
+from .context import FakeContext
 from .deployment import OperationError
 from .samples import SHAPES, make_event
 
@@ -28,23 +28,6 @@ PROG = "s3-lambda-trigger"
 
 class CommandError(Exception):
     """An expected failure of a command: printed as ``error: <message>``, exit 1."""
-
-
-class FakeContext:
-    """Enough of the Lambda context object for the handler and most processors."""
-
-    function_name = "s3-lambda-trigger-local"
-    function_version = "$LATEST"
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:local"
-    memory_limit_in_mb = 128
-    log_group_name = "/aws/lambda/local"
-    log_stream_name = "local"
-
-    def __init__(self) -> None:
-        self.aws_request_id = str(uuid.uuid4())
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 300_000
 
 
 def _event_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

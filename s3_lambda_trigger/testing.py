@@ -29,7 +29,7 @@ import pytest
 from handler import objects
 from handler.app import handle
 
-from .cli import FakeContext
+from .context import FakeContext
 from .samples import SHAPES, Shape, make_event
 
 __all__ = ["SHAPES", "MockBucket", "invoke", "s3_bucket", "s3_event", "s3_output_prefix"]
