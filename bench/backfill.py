@@ -10,8 +10,9 @@ then measures, in the same run and against the same function:
   is flat after the first call; the sample's own per-object times are printed). A loop of
   InvocationType=Event invokes is measured the same way and shown for reference.
 - backfill: `python -m s3_lambda_trigger backfill --prefix ... --rate 0 --concurrency N` as a
-  subprocess, twice, each over its own --objects objects: with the default one record per
-  invocation (as S3 sends), then with --records-per-event (default 10). Wall time from start to
+  subprocess, twice, each over its own --objects objects: with the command's default
+  --records-per-event (10 records per invocation), then with --records-per-event 1 (as S3
+  sends them; skipped with --no-single). Wall time from start to
   exit (listing, checkpoint, every object accepted by Lambda), the command's peak RSS and CPU
   (wait4), and the drain: until every object's handler log line is in CloudWatch Logs
   (handled, missing, duplicates).
@@ -21,7 +22,7 @@ AWS_ENDPOINT_URL (`make bench` starts it). Writes build/bench/backfill.json; exi
 only when the measurement failed (deploy error, backfill error, objects never handled).
 
 Usage: python bench/backfill.py [--objects 10000] [--loop-sample 300] [--concurrency 32]
-       [--records-per-event 10]
+       [--no-single]
 """
 
 from __future__ import annotations
@@ -124,13 +125,15 @@ def run_backfill(
     function: str,
     prefix: str,
     concurrency: int,
-    records_per_event: int,
+    records_per_event: int | None,
     checkpoint: Path,
 ) -> dict[str, Any]:
     args = [sys.executable, "-m", "s3_lambda_trigger", "backfill", "--bucket", bucket,
             "--function", function, "--prefix", prefix, "--rate", "0",
             "--concurrency", str(concurrency), "--checkpoint", str(checkpoint),
-            "--progress-interval", "5", "--records-per-event", str(records_per_event)]  # fmt: skip
+            "--progress-interval", "5"]  # fmt: skip
+    if records_per_event is not None:
+        args += ["--records-per-event", str(records_per_event)]
     out_path, err_path = checkpoint.with_suffix(".out"), checkpoint.with_suffix(".err")
     with out_path.open("w") as out_file, err_path.open("w") as err_file:
         started = time.perf_counter()
@@ -182,17 +185,18 @@ def drain(
 
 
 def measure(
-    ctx: dict[str, Any], records_per_event: int, args: argparse.Namespace, work: Path
+    ctx: dict[str, Any], records_per_event: int | None, args: argparse.Namespace, work: Path
 ) -> dict[str, Any]:
-    """Put --objects objects under their own prefix, backfill them, wait for the handler."""
-    prefix = f"existing-{records_per_event}/"
+    """Put --objects objects under their own prefix, backfill them (None: the command's
+    default --records-per-event), wait for the handler."""
+    prefix = f"existing-{records_per_event or 'default'}/"
     keys = [f"{prefix}{i:06d}.dat" for i in range(args.objects)]
     put_s = put_objects(ctx["s3"], ctx["bucket"], keys, args.threads)
     print(f"put {args.objects:,} objects under {prefix} in {put_s:.1f} s")
     since_ms = int(time.time() * 1000) - 2000
     bf = run_backfill(
         ctx["bucket"], ctx["function"], prefix, args.concurrency, records_per_event,
-        work / f"backfill-{records_per_event}.jsonl",
+        work / f"backfill-{records_per_event or 'default'}.jsonl",
     )  # fmt: skip
     stdout = bf.pop("stdout")
     print(stdout)
@@ -218,10 +222,9 @@ def main() -> int:
     parser.add_argument("--loop-sample", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument(
-        "--records-per-event",
-        type=int,
-        default=10,
-        help="the second backfill's --records-per-event (0: measure only the default, 1)",
+        "--no-single",
+        action="store_true",
+        help="measure only the default, not also --records-per-event 1",
     )
     parser.add_argument("--threads", type=int, default=32, help="upload threads")
     parser.add_argument("--timeout", type=float, default=900.0, help="drain timeout (s)")
@@ -271,7 +274,7 @@ def main() -> int:
         result["loop_extrapolated_s"] = round(args.objects / rr, 1)
 
         result["backfills"] = []
-        for per_event in [1] + ([args.records_per_event] if args.records_per_event > 1 else []):
+        for per_event in [None] + ([] if args.no_single else [1]):
             bf = measure(ctx, per_event, args, directory)
             bf["ratio"] = round(bf["objects_per_s"] / rr, 1)
             bf["ratio_vs_event_loop"] = round(bf["objects_per_s"] / ev, 1)
@@ -317,7 +320,9 @@ def print_table(r: dict[str, Any]) -> None:
         d = bf["drain"]
         verdict = "PASS" if bf["ratio"] >= TARGET_RATIO else "MISS"
         flags = f"--rate 0 --concurrency {bf['concurrency']}"
-        if bf["records_per_event"] > 1:
+        if bf["records_per_event"] is None:
+            flags += " (default: 10 records per event)"
+        else:
             flags += f" --records-per-event {bf['records_per_event']}"
         rows += [
             (f"backfill {flags}",

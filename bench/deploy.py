@@ -34,7 +34,7 @@ Needs the emulator at AWS_ENDPOINT_URL (`make bench` starts it) and TF_CLI_CONFI
 (`make` exports build/terraformrc). Writes build/bench/deploy.json. Exits non-zero only when a
 measurement failed (a terraform step failed or a re-plan showed changes).
 
-Usage: python bench/deploy.py [--repeat 1] [--modes direct,sqs,eventbridge] [--what-if]
+Usage: python bench/deploy.py [--repeat 3] [--modes direct,sqs,eventbridge] [--what-if]
        [--no-minimal] [--output build/bench/deploy.json]
 """
 
@@ -555,7 +555,7 @@ def print_report(result: dict[str, Any]) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--repeat", type=int, default=1, help="full cycles per stack")
+    parser.add_argument("--repeat", type=int, default=3, help="full cycles per stack (medians)")
     parser.add_argument("--modes", type=parse_modes, default=MODES, help="comma-separated")
     parser.add_argument(
         "--what-if", action="store_true", help="add the module without its on-failure queue"

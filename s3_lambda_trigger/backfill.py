@@ -6,8 +6,9 @@ those modified in a time range, and sends each as the ObjectCreated:Put notifica
 S3 would have sent (handler.batch_operations.existing_object_record: URL-encoded key, size,
 eTag, versionId; ``s3.configurationId`` "s3-lambda-trigger-backfill", so
 ``record.is_backfill``; eventTime = LastModified, so the idempotency keys are the same on
-every run). Delivery: asynchronous invokes of the function from ``--concurrency`` threads at
-most ``--rate`` per second, or SendMessageBatch into the queue (``--queue-url``, or the
+every run). Delivery: asynchronous invokes of the function (``--records-per-event``
+records in each, 10 by default) from ``--concurrency`` threads at most ``--rate`` objects
+per second, or SendMessageBatch into the queue (``--queue-url``, or the
 ``queue_url`` output of an sqs-mode deployment).
 
 A checkpoint (s3_lambda_trigger.checkpoint) makes an interrupted run (Ctrl-C, kill -9)
@@ -38,6 +39,7 @@ from .progress import Interrupts, RateLimiter, duration
 
 DEFAULT_CONCURRENCY = 16
 DEFAULT_RATE = 100.0
+DEFAULT_RECORDS_PER_EVENT = 10
 SHOW = 20
 
 EPILOG = """\
@@ -147,11 +149,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "--records-per-event",
         type=int,
         choices=range(1, LambdaEventSender.MAX_RECORDS + 1),
-        default=1,
+        default=DEFAULT_RECORDS_PER_EVENT,
         metavar="N",
-        help="records in one invocation's event (default: 1, as S3 sends them; up to "
-        f"{LambdaEventSender.MAX_RECORDS}: fewer invocations, but a record that fails makes "
-        "Lambda retry, and the on-failure queue keep, the whole event)",
+        help="records in one invocation's event (default: %(default)s, up to "
+        f"{LambdaEventSender.MAX_RECORDS}; 1 sends them as S3 does). Fewer invocations, but "
+        "a record that fails makes Lambda retry, and the on-failure queue keep, the whole "
+        "event: its other records are processed again (same idempotency keys)",
     )
     run.add_argument(
         "--checkpoint",

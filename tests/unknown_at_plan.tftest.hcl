@@ -4,15 +4,7 @@
 # -- the table's ARN, the policy document's JSON, the queue's ARN -- is unknown at plan, as on AWS.
 
 mock_provider "aws" {
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "123456789012", arn = "arn:aws:iam::123456789012:user/test", user_id = "AIDATEST" }
-  }
-  mock_data "aws_partition" {
-    defaults = { partition = "aws", dns_suffix = "amazonaws.com", reverse_dns_prefix = "com.amazonaws" }
-  }
-  mock_data "aws_region" {
-    defaults = { name = "us-east-1", description = "US East (N. Virginia)", endpoint = "ec2.us-east-1.amazonaws.com" }
-  }
+  source = "./tests/mocks"
 }
 
 variables {

@@ -4,16 +4,8 @@
 
 mock_provider "aws" {
   override_during = plan
+  source          = "./tests/mocks"
 
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "123456789012", arn = "arn:aws:iam::123456789012:user/test", user_id = "AIDATEST" }
-  }
-  mock_data "aws_partition" {
-    defaults = { partition = "aws", dns_suffix = "amazonaws.com", reverse_dns_prefix = "com.amazonaws" }
-  }
-  mock_data "aws_region" {
-    defaults = { name = "us-east-1", description = "US East (N. Virginia)", endpoint = "ec2.us-east-1.amazonaws.com" }
-  }
   mock_resource "aws_lambda_function" {
     defaults = {
       arn        = "arn:aws:lambda:us-east-1:123456789012:function:validation-fn"

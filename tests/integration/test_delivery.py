@@ -201,11 +201,17 @@ def _assert_tried_twice_others_handled(
         lines = log_records(logs, group, "processor_failed")
         return [e for e in lines if poison in json.dumps(e)]
 
-    handled = {r["key"] for r in log_records(logs, group) if run in r["key"]}
+    records = wait_for(
+        lambda: [r for r in log_records(logs, group) if run in r["key"]],
+        lambda rs: {r["key"] for r in rs} >= set(good),
+        timeout=90,
+    )
+    handled = {r["key"] for r in records}
     if deployed["mode"] == "eventbridge" and os.environ.get("EMULATOR") == "ministack":
-        # MiniStack neither retries an EventBridge-invoked failure nor sends it on (README).
+        # MiniStack neither retries an EventBridge-invoked failure nor sends it on (README),
+        # and loses a few handler log lines under load (see the burst): 1 of 20 allowed.
         wait_for(errors, bool, timeout=60)
-        assert handled <= set(good) and len(set(good) - handled) <= 1, handled  # see the burst
+        assert handled <= set(good) and len(set(good) - handled) <= 1, sorted(set(good) - handled)
         assert 1 <= len(errors()) <= 2, errors()
         return
     wait_for(errors, lambda es: len(es) >= 2, timeout=60)

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -20,24 +18,15 @@ from localstack_client.session import Session
 from PIL import Image
 
 from tests.integration.support import destroy
-from tools.stack import REPO, Stack, log_records, wait_for
+from tests.thumbnails_zip import EXAMPLE, build_thumbnails_zip
+from tools.stack import Stack, log_records, wait_for
 
-EXAMPLE = REPO / "examples" / "thumbnails"
 ZIP = EXAMPLE / "build" / "function.zip"
 SETTLE = 3.0
 
 
 def package() -> str:
-    """Build the example's zip with the packaging command; return its sha256 line."""
-    run = subprocess.run(
-        [sys.executable, "-m", "s3_lambda_trigger", "package", "--source", "thumbnails",
-         "-r", "requirements.txt", "--runtime", "python3.13", "--architecture", "x86_64",
-         "--output", str(ZIP)],
-        cwd=EXAMPLE, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    assert run.returncode == 0, run.stderr
-    [digest] = [x.strip() for x in run.stdout.splitlines() if x.strip().startswith("sha256:")]
-    return digest
+    return build_thumbnails_zip(ZIP)
 
 
 def png(size: tuple[int, int], fmt: str = "PNG") -> bytes:

@@ -32,8 +32,6 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 PACKAGE = REPO / "build" / "handler.zip"
 
-pytestmark = pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform not on PATH")
-
 CALLER_IDENTITY = (
     '<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
     "<GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/plan-test</Arn>"
@@ -113,8 +111,10 @@ def _env() -> dict[str, str]:
 @pytest.fixture(scope="module")
 def root(tmp_path_factory: pytest.TempPathFactory, stub: Stub) -> Path:
     """A root module calling this module, initialised once; each test rewrites module.tf."""
+    if shutil.which("terraform") is None:
+        pytest.fail("terraform is not on PATH")
     if not PACKAGE.is_file():
-        pytest.skip(f"{PACKAGE} missing: run `make package`")
+        pytest.fail(f"{PACKAGE} missing: run `make package`")
     work = tmp_path_factory.mktemp("plan-messages")
     endpoints = "\n".join(f'    {s} = "{stub.url}"' for s in SERVICES)
     (work / "provider.tf").write_text(

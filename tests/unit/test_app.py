@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from handler import ProcessingError, S3EventError, S3Object, make_handler, objects
+from handler import ProcessingError, S3EventError, S3Object, make_handler
 from handler import processors as procs
 from handler.app import lambda_handler
 from s3_lambda_trigger.samples import make_event, s3_record, wrap
@@ -272,19 +272,3 @@ def test_handling_does_not_load_boto3(tmp_path: Path) -> None:
     )
     subprocess.run([sys.executable, "-c", code, str(event)], cwd=REPO, check=True,
                    capture_output=True)  # fmt: skip
-
-
-def test_lazy_cached_client(monkeypatch: pytest.MonkeyPatch) -> None:
-    moto = pytest.importorskip("moto")
-
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    objects.s3_client.cache_clear()
-    with moto.mock_aws():
-        s3 = objects.s3_client()
-        assert objects.s3_client() is s3  # reused across invocations
-        s3.create_bucket(Bucket="unit-bucket")
-        s3.put_object(Bucket="unit-bucket", Key="k", Body=b"x")
-        assert s3.get_object(Bucket="unit-bucket", Key="k")["Body"].read() == b"x"
-    objects.s3_client.cache_clear()

@@ -477,6 +477,22 @@ def test_queue_url_output_switches_to_queue_delivery(
     assert plan.plan(args).target == "function:fn"
 
 
+def test_ten_records_per_invocation_by_default_one_as_s3_sends(tmp_path: Path) -> None:
+    """The default packs 10 records per invocation (the throughput target of issue 11);
+    ``--records-per-event 1`` sends them as S3 does; 0 and 51 are refused by the parser."""
+    base = ["backfill", "--bucket", BUCKET, "--function", "fn", "--prefix", ""]
+    assert cli.parser().parse_args(base).records_per_event == 10
+    args = cli.parser().parse_args([*base, "--records-per-event", "1"])
+    assert args.records_per_event == 1
+    assert LambdaEventSender(None, "fn", 10).describe() == (
+        "function fn (asynchronous invokes, 10 records per event)"
+    )
+    assert LambdaEventSender(None, "fn", 1).describe() == "function fn (asynchronous invokes)"
+    for bad in ("0", "51"):
+        with pytest.raises(SystemExit):
+            cli.parser().parse_args([*base, "--records-per-event", bad])
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [

@@ -88,7 +88,7 @@ def logs(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
 def sam_event(key: str, bucket: str, version: str | None = "1") -> dict[str, Any]:
     """The recorded schema 1.0 sample, rendered like sam-cli does (mustache placeholders)."""
     if not SAM_TEMPLATE.exists():
-        pytest.skip(f"{SAM_TEMPLATE} not found (shared fixtures live beside the repository)")
+        pytest.fail(f"{SAM_TEMPLATE} not found (shared fixtures live beside the repository)")
     text = SAM_TEMPLATE.read_text()
     text = text.replace("{{{key}}}", key).replace("{{{bucket_arn}}}", f"arn:aws:s3:::{bucket}")
     event: dict[str, Any] = json.loads(text)

@@ -8,28 +8,21 @@ twice from clean caches (two pip downloads) and must give the same bytes.
 from __future__ import annotations
 
 import hashlib
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-EXAMPLE = REPO / "examples" / "thumbnails"
+from tests.thumbnails_zip import build_thumbnails_zip
+
 ELF_MACHINE = {"x86_64": 62, "arm64": 183}  # EM_X86_64, EM_AARCH64
 WHEEL_ARCH = {"x86_64": "x86_64", "arm64": "aarch64"}
 
 
 def build(out: Path, cache: Path, architecture: str) -> str:
-    run = subprocess.run(
-        [sys.executable, "-m", "s3_lambda_trigger", "package", "--source", "thumbnails",
-         "-r", "requirements.txt", "--runtime", "python3.13", "--architecture", architecture,
-         "--output", str(out), "--cache-dir", str(cache)],
-        cwd=EXAMPLE, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    assert run.returncode == 0, run.stderr
-    return hashlib.sha256(out.read_bytes()).hexdigest()
+    digest = build_thumbnails_zip(out, architecture, cache)
+    assert digest == f"sha256: {hashlib.sha256(out.read_bytes()).hexdigest()}"  # printed = written
+    return digest
 
 
 @pytest.mark.parametrize("architecture", ["x86_64", "arm64"])
