@@ -1,11 +1,13 @@
 """One table over every benchmark's JSON in build/bench/: metric, value, target, PASS/MISS.
 
 Reads cold_start.json (bench/cold_start.py), parse.json (bench/parse.py), zip_size.json
-(bench/zip_size.py), e2e.json (bench/e2e.py) and deploy.json (bench/deploy.py); a file that is
-missing shows as n/a. e2e and deploy give rows per delivery mode (direct, sqs, eventbridge):
-latency cold / p50 / p99, burst drain / missing / duplicates, and apply of the module against
-the hand-written stack of the same resources (target 1.1x). Targets are the ones below (the
-zip's and deploy's come from their own JSON); rows without a target are informational.
+(bench/zip_size.py), package.json, e2e.json (bench/e2e.py), deploy.json (bench/deploy.py) and
+backfill.json (bench/backfill.py); a file that is missing shows as n/a. e2e and deploy give
+rows per delivery mode (direct, sqs, eventbridge): latency cold / p50 / p99, burst drain /
+missing / duplicates, and apply of the module against the hand-written stack of the same
+resources (target 1.1x); backfill the command's objects/s against a sequential loop (10x).
+Targets are the ones below (the zip's, deploy's and backfill's come from their own JSON); rows
+without a target are informational.
 Exit status is 0 unless no result file exists: this reports, it does not gate. Writes
 build/bench/summary.json.
 
@@ -34,6 +36,7 @@ PARSE_VS_POWERTOOLS_MIN = 2.0  # our records/s / Powertools'
 E2E_COLD_MS_MAX = 2000.0  # first upload after apply -> handler done (emulator)
 E2E_WARM_P99_MS_MAX = 250.0
 DEPLOY_APPLY_RATIO_MAX = 1.1  # module apply / hand-written stack apply, per mode
+BACKFILL_VS_LOOP_MIN = 10.0  # backfill objects/s / a sequential one-invoke-per-object loop's
 
 Compare = Callable[[float, float], bool]
 
@@ -285,6 +288,32 @@ def deploy_rows(data: dict[str, Any] | None) -> list[Row]:
     return rows
 
 
+def backfill_rows(data: dict[str, Any] | None) -> list[Row]:
+    """bench/backfill.py: objects/s of each backfill run (the command's default first) against
+    the sequential RequestResponse loop (target 10x, for the default), objects never handled,
+    peak RSS."""
+    src = "backfill.json"
+    target = dig(data, "target_ratio") or BACKFILL_VS_LOOP_MIN
+    rows = [Row("backfill: loop objects/s", dig(data, "loop", "objects_per_s"), "/s", source=src)]
+    for run in dig(data, "backfills") or [{"records_per_event": None}]:
+        per = run.get("records_per_event")
+        name = "backfill default" if per is None else f"backfill --records-per-event {per}"
+        rows += [
+            Row(f"{name}: objects/s", run.get("objects_per_s"), "/s", source=src),
+            Row(
+                f"{name}: / loop",
+                run.get("ratio"),
+                "x",
+                target if per is None else None,
+                operator.ge if per is None else None,
+                src,
+            ),
+            Row(f"{name}: missing", dig(run, "drain", "missing"), "", 0, operator.eq, src),
+            Row(f"{name}: peak RSS", run.get("max_rss_mb"), " MB", source=src),
+        ]
+    return rows
+
+
 def package_rows(data: dict[str, Any] | None) -> list[Row]:
     """bench/package.py: build time of the example-like zip (Pillow), ours and naive pip."""
     rows = []
@@ -303,6 +332,7 @@ def main() -> int:
         "package.json",
         "e2e.json",
         "deploy.json",
+        "backfill.json",
     )
     data = {name: load(name) for name in files}
     rows = [
@@ -312,6 +342,7 @@ def main() -> int:
         *package_rows(data["package.json"]),
         *e2e_rows(data["e2e.json"]),
         *deploy_rows(data["deploy.json"]),
+        *backfill_rows(data["backfill.json"]),
     ]
     print(f"{'metric':48} {'value':>14} {'target':>14}  result")
     for row in rows:
